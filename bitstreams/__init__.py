@@ -1,0 +1,1 @@
+"""Bitstreams of the SNN overlay (``.bit``/``.hwh`` pairs or ``.link`` files)."""

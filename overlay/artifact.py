@@ -1,0 +1,423 @@
+"""The deployment artifact: one versioned, checksummed binary file per network.
+
+An artifact holds everything the IP (or its emulator) needs to run a network: the
+integer weights and neuron parameters of every layer, the input encoding and free
+metadata. It is read with numpy and the standard library alone; loading it parses
+JSON and copies integer arrays, and never executes code from the file.
+
+File format, version 1 (all integers little-endian)::
+
+    offset      size  content
+    0           8     magic b"PYNQSNN\\0"
+    8           2     format version, u16 (1)
+    10          4     header length H in bytes, u32
+    14          H     header: a UTF-8 JSON object, see below
+    14+H        W     weight blobs: each layer's weights, int8, C order [n_out, n_in],
+                      packed in layer order with no gaps (W = sum of n_out * n_in)
+    14+H+W      32    SHA-256 of bytes [0, 14+H+W)
+
+The header has exactly these keys::
+
+    {"n_inputs": int,
+     "encoding": {"kind": "rate" | "raster", "steps": int, ...},
+     "meta": {...},
+     "layers": [{"neuron": str, "weight_shift": int, "frac_bits": int,
+                 "params": {name: int, ...},
+                 "offset": int,   # first byte of the blob, counted from byte 14+H
+                 "shape": [n_out, n_in]}, ...]}
+
+:func:`load` checks, in order: the file exists, its length reaches the 46-byte
+minimum, the magic, the version, the checksum, the header's JSON and keys, that
+every weight blob lies within the file, and finally every range of the integer
+formats (``formats.py``), including the accumulator bound of each layer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple, Union
+
+import numpy as np
+
+from . import formats
+from .capacity import Requirements
+
+#: A file system path, as ``open`` takes it.
+PathLike = Union[str, "os.PathLike[str]"]
+
+MAGIC = b"PYNQSNN\0"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sHI")  # magic, version, header length
+_DIGEST_BYTES = 32
+#: The shortest possible file: prefix, empty header, no weights, checksum.
+MIN_FILE_BYTES = _PREFIX.size + _DIGEST_BYTES
+
+#: Integer parameters of each neuron model: name -> (min, max), both inclusive.
+#: Every model has a ``threshold`` (state LSBs): the reset subtracts it, so the
+#: accumulator bound depends on it.
+NEURON_PARAMS: Dict[str, Dict[str, Tuple[int, int]]] = {
+    "lif": {
+        "beta": (0, formats.BETA_ONE),
+        "threshold": (formats.THRESHOLD_MIN, formats.THRESHOLD_MAX),
+    },
+}
+
+#: Input encodings the host knows, and the timestep counter's range (u16).
+ENCODING_KINDS = ("rate", "raster")
+STEPS_MIN = 1
+STEPS_MAX = 2 ** 16 - 1
+
+_HEADER_KEYS = ("n_inputs", "encoding", "meta", "layers")
+_LAYER_KEYS = ("neuron", "weight_shift", "frac_bits", "params", "offset", "shape")
+
+
+class ArtifactError(ValueError):
+    """An artifact is malformed, corrupt, or outside the IP's integer formats."""
+
+
+def _plain_int(value: Any) -> Any:
+    """numpy integers become Python ints (JSON-able); anything else is left to the checks."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_int(value: Any, low: int, high: int, what: str) -> None:
+    """Raise ArtifactError unless ``value`` is an int in [low, high]; ``what`` names it."""
+    if not _is_int(value):
+        raise ArtifactError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:
+        raise ArtifactError(f"{what} {value} is outside [{low}, {high}]")
+
+
+def _json_copy(value: Any, what: str) -> Any:
+    """``value`` as it reads back from the file: its strict-JSON round trip."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ArtifactError(f"{what} must be JSON-able (no NaN or infinity): {exc}") from None
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One fully connected layer of spiking neurons, in the IP's integers.
+
+    Checked when it becomes part of an :class:`Artifact`, whose errors name the layer.
+
+    Attributes:
+        neuron: the neuron model, one of ``formats.NEURON_MODELS``.
+        weights: int8 [n_out, n_in] in [WEIGHT_MIN, WEIGHT_MAX]; the real weight is
+            ``weights * 2**-weight_shift``. Stored as a read-only copy.
+        weight_shift: ``e`` of the weight scale 2**-e, in [WEIGHT_SHIFT_MIN, WEIGHT_SHIFT_MAX].
+        frac_bits: ``F``, fractional state bits beyond the weight LSB, in [0, FRAC_BITS_MAX];
+            the state LSB is 2**-(e + F).
+        params: the model's integer parameters, see :data:`NEURON_PARAMS`; for "lif",
+            ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs).
+    """
+
+    neuron: str
+    weights: np.ndarray
+    weight_shift: int
+    frac_bits: int
+    params: Dict[str, int]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weights, np.ndarray):
+            weights = self.weights.copy()
+            weights.setflags(write=False)
+            object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "weight_shift", _plain_int(self.weight_shift))
+        object.__setattr__(self, "frac_bits", _plain_int(self.frac_bits))
+        if isinstance(self.params, Mapping):
+            object.__setattr__(self, "params", {k: _plain_int(v) for k, v in self.params.items()})
+
+    @property
+    def n_in(self) -> int:
+        """Inputs to the layer (columns of ``weights``)."""
+        return int(self.weights.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        """Neurons of the layer (rows of ``weights``)."""
+        return int(self.weights.shape[0])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Layer):
+            return NotImplemented
+        return (
+            self.neuron == other.neuron
+            and self.weight_shift == other.weight_shift
+            and self.frac_bits == other.frac_bits
+            and self.params == other.params
+            and self.weights.dtype == other.weights.dtype
+            and self.weights.shape == other.weights.shape
+            and bool(np.array_equal(self.weights, other.weights))
+        )
+
+
+def _check_layer(index: int, layer: Layer) -> None:
+    """Every per-layer rule; errors start with ``layer <index>``."""
+    where = f"layer {index}"
+    if not isinstance(layer, Layer):
+        raise ArtifactError(f"{where} must be a Layer, got {type(layer).__name__}")
+    if not isinstance(layer.neuron, str) or layer.neuron not in NEURON_PARAMS:
+        raise ArtifactError(
+            f"{where}: unknown neuron model {layer.neuron!r}, the IP knows {', '.join(map(repr, NEURON_PARAMS))}"
+        )
+    w = layer.weights
+    if not isinstance(w, np.ndarray) or w.dtype != np.int8:
+        kind = w.dtype if isinstance(w, np.ndarray) else type(w).__name__
+        raise ArtifactError(f"{where}: weights must be a numpy int8 array, got {kind}")
+    if w.ndim != 2 or min(w.shape) < 1:
+        raise ArtifactError(f"{where}: weights must be [n_out, n_in] with both >= 1, got shape {w.shape}")
+    outside = np.flatnonzero((w < formats.WEIGHT_MIN) | (w > formats.WEIGHT_MAX))
+    if outside.size:
+        row, col = np.unravel_index(outside[0], w.shape)
+        raise ArtifactError(
+            f"{where}: weight {int(w[row, col])} at [{row}, {col}] is outside "
+            f"[{formats.WEIGHT_MIN}, {formats.WEIGHT_MAX}], the {formats.WEIGHT_BITS}-bit range "
+            f"({outside.size} weights out of range)"
+        )
+    _check_int(layer.weight_shift, formats.WEIGHT_SHIFT_MIN, formats.WEIGHT_SHIFT_MAX, f"{where}: weight_shift")
+    _check_int(layer.frac_bits, 0, formats.FRAC_BITS_MAX, f"{where}: frac_bits")
+    schema = NEURON_PARAMS[layer.neuron]
+    if not isinstance(layer.params, dict):
+        raise ArtifactError(f"{where}: params must be a dict, got {type(layer.params).__name__}")
+    missing = sorted(set(schema) - set(layer.params))
+    unknown = sorted(set(layer.params) - set(schema), key=str)
+    if missing or unknown:
+        found = ([f"missing {missing}"] if missing else []) + ([f"unknown {unknown}"] if unknown else [])
+        raise ArtifactError(f"{where}: {layer.neuron} params must be exactly {sorted(schema)}; {', '.join(found)}")
+    for name, (low, high) in schema.items():
+        _check_int(layer.params[name], low, high, f"{where}: {name}")
+    bound = formats.accumulator_bound(layer.n_in, layer.frac_bits, layer.params["threshold"])
+    if bound > formats.ACC_MAX:
+        raise ArtifactError(
+            f"{where}: accumulator bound {bound} (fan-in {layer.n_in}, frac_bits {layer.frac_bits}, "
+            f"threshold {layer.params['threshold']}) exceeds the {formats.ACC_BITS}-bit limit "
+            f"{formats.ACC_MAX}: lower frac_bits or the fan-in"
+        )
+
+
+def _check_encoding(encoding: Any) -> None:
+    if not isinstance(encoding, dict):
+        raise ArtifactError(f"encoding must be a dict, got {type(encoding).__name__}")
+    if encoding.get("kind") not in ENCODING_KINDS:
+        raise ArtifactError(
+            f"encoding: kind {encoding.get('kind')!r} is not one of {', '.join(map(repr, ENCODING_KINDS))}"
+        )
+    _check_int(encoding.get("steps"), STEPS_MIN, STEPS_MAX, "encoding: steps")
+
+
+@dataclass(frozen=True, eq=False)
+class Artifact:
+    """A network ready for the IP: validated on construction.
+
+    Attributes:
+        n_inputs: input channels (spike trains) of the first layer.
+        layers: the layers, input side first.
+        encoding: how inputs become spikes, e.g. ``{"kind": "rate", "steps": 25, "gain": 1.0}``
+            or ``{"kind": "raster", "steps": 100}``; ``steps`` in [1, 65535].
+        meta: free metadata (name, data set, neuron, accuracies, ...).
+
+    ``encoding`` and ``meta`` must be JSON-able and are stored as their JSON round
+    trip (tuples become lists, keys become strings), i.e. as :func:`load` returns them.
+    """
+
+    n_inputs: int
+    layers: Tuple[Layer, ...]
+    encoding: Dict[str, Any]
+    meta: Dict[str, Any]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_inputs", _plain_int(self.n_inputs))
+        if isinstance(self.layers, (list, tuple)):
+            object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "encoding", _json_copy(self.encoding, "encoding"))
+        object.__setattr__(self, "meta", _json_copy(self.meta, "meta"))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ArtifactError` naming the layer and the limit unless every rule holds."""
+        if not _is_int(self.n_inputs) or self.n_inputs < 1:
+            raise ArtifactError(f"n_inputs must be an integer >= 1, got {self.n_inputs!r}")
+        if not isinstance(self.layers, tuple) or not self.layers:
+            raise ArtifactError("an artifact needs at least one layer")
+        previous = self.n_inputs
+        for index, layer in enumerate(self.layers):
+            _check_layer(index, layer)
+            if layer.n_in != previous:
+                source = "the artifact's n_inputs" if index == 0 else f"layer {index - 1}'s n_out"
+                raise ArtifactError(
+                    f"layer {index}: n_in is {layer.n_in}, but {source} is {previous} (layers must chain)"
+                )
+            previous = layer.n_out
+        _check_encoding(self.encoding)
+        if not isinstance(self.meta, dict):
+            raise ArtifactError(f"meta must be a dict, got {type(self.meta).__name__}")
+
+    @property
+    def n_outputs(self) -> int:
+        """Neurons of the last layer (the classes, for a classifier)."""
+        return self.layers[-1].n_out
+
+    @property
+    def sizes(self) -> Tuple[int, ...]:
+        """``(n_inputs, n_out of each layer...)``."""
+        return (self.n_inputs,) + tuple(layer.n_out for layer in self.layers)
+
+    @property
+    def n_steps(self) -> int:
+        """Timesteps per sample, from the encoding."""
+        return int(self.encoding["steps"])
+
+    def requirements(self) -> Requirements:
+        """What this network needs of the IP, for :func:`~.capacity.check_fits`."""
+        return Requirements.from_sizes(self.sizes, self.n_steps)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Artifact):
+            return NotImplemented
+        return (
+            self.n_inputs == other.n_inputs
+            and self.layers == other.layers
+            and self.encoding == other.encoding
+            and self.meta == other.meta
+        )
+
+
+def to_bytes(artifact: Artifact) -> bytes:
+    """The file image of ``artifact`` (format version 1)."""
+    layers, blobs, offset = [], [], 0
+    for layer in artifact.layers:
+        blob = np.ascontiguousarray(layer.weights).tobytes()
+        layers.append({
+            "neuron": layer.neuron,
+            "weight_shift": layer.weight_shift,
+            "frac_bits": layer.frac_bits,
+            "params": dict(layer.params),
+            "offset": offset,
+            "shape": [layer.n_out, layer.n_in],
+        })
+        blobs.append(blob)
+        offset += len(blob)
+    header = {"n_inputs": artifact.n_inputs, "encoding": artifact.encoding, "meta": artifact.meta, "layers": layers}
+    header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    body = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)) + header_bytes + b"".join(blobs)
+    return body + hashlib.sha256(body).digest()
+
+
+def _check_keys(obj: Any, expected: Tuple[str, ...], where: str) -> None:
+    if not isinstance(obj, dict):
+        raise ArtifactError(f"header: {where} must be a JSON object, got {type(obj).__name__}")
+    unknown = sorted(set(obj) - set(expected))
+    missing = [key for key in expected if key not in obj]
+    if unknown:
+        raise ArtifactError(f"header: unknown key(s) {unknown} in {where}; expected {list(expected)}")
+    if missing:
+        raise ArtifactError(f"header: missing key(s) {missing} in {where}")
+
+
+def _reject_constant(name: str) -> None:
+    raise ArtifactError(f"header: {name} is not valid JSON")
+
+
+def from_bytes(data: bytes) -> Artifact:
+    """Parse and check a file image made by :func:`to_bytes`; raise ArtifactError if it is not one."""
+    data = bytes(data)
+    if len(data) < MIN_FILE_BYTES:
+        raise ArtifactError(
+            f"too short to be a pynq-snn artifact: {len(data)} bytes, the minimum is {MIN_FILE_BYTES} (truncated?)"
+        )
+    magic, version, header_len = _PREFIX.unpack_from(data)
+    if magic != MAGIC:
+        raise ArtifactError(f"not a pynq-snn artifact: the file starts with {magic!r}, expected {MAGIC!r}")
+    if version != FORMAT_VERSION:
+        raise ArtifactError(
+            f"artifact format version {version}, this reader knows version {FORMAT_VERSION}"
+        )
+    body, digest = data[:-_DIGEST_BYTES], data[-_DIGEST_BYTES:]
+    if hashlib.sha256(body).digest() != digest:
+        raise ArtifactError("corrupt or tampered: checksum mismatch (the file was modified or truncated)")
+    blobs_start = _PREFIX.size + header_len
+    if blobs_start > len(body):
+        raise ArtifactError(
+            f"truncated: the header claims {header_len} bytes, only {len(body) - _PREFIX.size} follow the prefix"
+        )
+    try:
+        header = json.loads(data[_PREFIX.size:blobs_start].decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"header: not valid UTF-8 JSON: {exc}") from None
+    _check_keys(header, _HEADER_KEYS, "the header")
+    if not isinstance(header["layers"], list):
+        raise ArtifactError(f"header: layers must be a list, got {type(header['layers']).__name__}")
+    blob_bytes = len(body) - blobs_start
+    expected_offset = 0
+    layers = []
+    for index, entry in enumerate(header["layers"]):
+        where = f"layer {index}"
+        _check_keys(entry, _LAYER_KEYS, where)
+        shape, offset = entry["shape"], entry["offset"]
+        if not (isinstance(shape, list) and len(shape) == 2 and all(_is_int(n) and n >= 1 for n in shape)):
+            raise ArtifactError(f"header: {where} shape must be [n_out, n_in] with both >= 1, got {shape!r}")
+        if not _is_int(offset) or offset != expected_offset:
+            raise ArtifactError(
+                f"header: {where} offset must be {expected_offset} (blobs packed in layer order), got {offset!r}"
+            )
+        size = shape[0] * shape[1]
+        if offset + size > blob_bytes:
+            raise ArtifactError(
+                f"truncated: {where} weights need bytes [{offset}, {offset + size}) of the weight data, "
+                f"which has {blob_bytes} bytes"
+            )
+        weights = np.frombuffer(body, dtype=np.int8, count=size, offset=blobs_start + offset).reshape(shape)
+        layers.append(Layer(entry["neuron"], weights, entry["weight_shift"], entry["frac_bits"], entry["params"]))
+        expected_offset = offset + size
+    if expected_offset != blob_bytes:
+        raise ArtifactError(
+            f"weight data has {blob_bytes} bytes, the layers use {expected_offset}: "
+            f"{blob_bytes - expected_offset} unexplained bytes"
+        )
+    return Artifact(
+        n_inputs=header["n_inputs"], layers=tuple(layers), encoding=header["encoding"], meta=header["meta"]
+    )
+
+
+def save(artifact: Artifact, path: PathLike) -> None:
+    """Write ``artifact`` to ``path`` atomically: a reader sees the old file or the whole new one."""
+    path = Path(path)
+    data = to_bytes(artifact)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load(path: PathLike) -> Artifact:
+    """Read and check the artifact at ``path``.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ArtifactError: the file is not a valid artifact; the message starts with the path.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no artifact at {path}: file not found")
+    try:
+        return from_bytes(path.read_bytes())
+    except ArtifactError as exc:
+        raise ArtifactError(f"{path}: {exc}") from None

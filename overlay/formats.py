@@ -1,0 +1,50 @@
+"""Integer formats of the SNN core IP: the constants of the arithmetic contract.
+
+``CONTRACT.md`` beside this file states every operation; this module holds only
+the numbers it names, so that the emulator, the quantized torch modules and the
+exporter agree on widths without sharing any arithmetic code.
+"""
+from __future__ import annotations
+
+#: Synaptic weights are 4-bit signed, narrow range: integers in [-7, 7].
+WEIGHT_BITS = 4
+WEIGHT_MAX = 2 ** (WEIGHT_BITS - 1) - 1
+WEIGHT_MIN = -WEIGHT_MAX
+
+#: A layer's weight scale is 2**-weight_shift; the shift is stored as this range.
+WEIGHT_SHIFT_MIN = -8
+WEIGHT_SHIFT_MAX = 15
+
+#: Membrane state v (and, for Izhikevich neurons, the recovery u): 16-bit signed,
+#: saturating at both ends.
+STATE_BITS = 16
+STATE_MAX = 2 ** (STATE_BITS - 1) - 1
+STATE_MIN = -(2 ** (STATE_BITS - 1))
+
+#: Fractional bits of the state beyond the weight LSB: state LSB = 2**-(weight_shift + frac_bits).
+FRAC_BITS_MAX = 8
+
+#: The sum before saturation (decayed state + shifted input current - reset) is held
+#: in a 24-bit signed register; export proves it never overflows.
+ACC_BITS = 24
+ACC_MAX = 2 ** (ACC_BITS - 1) - 1
+
+#: LIF leak factor beta = beta_int / 2**BETA_BITS, beta_int in [0, 2**BETA_BITS].
+BETA_BITS = 8
+BETA_ONE = 2 ** BETA_BITS
+
+#: Firing threshold, in state LSBs: an integer in [1, STATE_MAX].
+THRESHOLD_MIN = 1
+THRESHOLD_MAX = STATE_MAX
+
+#: Neuron models the IP knows, by their artifact name.
+NEURON_MODELS = ("lif",)
+
+
+def accumulator_bound(fan_in: int, frac_bits: int, threshold: int) -> int:
+    """Largest magnitude the pre-saturation sum can reach, in state LSBs.
+
+    |floor(beta*v)| <= 2**(STATE_BITS-1), |I << F| <= WEIGHT_MAX * fan_in * 2**F,
+    and the reset subtracts at most ``threshold``; the sum of the three bounds it.
+    """
+    return 2 ** (STATE_BITS - 1) + WEIGHT_MAX * fan_in * 2 ** frac_bits + threshold

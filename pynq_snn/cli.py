@@ -1,0 +1,314 @@
+"""Command line: ``pynq-snn {train,export,run,verify,info,demo}``.
+
+Every command that reads data takes ``--data`` and ``--data-seed`` (the data set
+and its train/test split, one default for all commands) and ``--seed`` (weight
+initialization, shuffling and spike-encoding draws). ``--json`` prints one JSON
+object on the last line. Errors print one line naming the problem and exit with
+status 2; ``verify`` exits with 1 when any integer differs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from . import __version__
+from .training.data import DATASETS, DEFAULT_DATA_SEED
+
+#: Exit status for bad input (usage, files, capacity) and for a failed verification.
+EXIT_ERROR = 2
+EXIT_MISMATCH = 1
+
+
+def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--data", choices=DATASETS, default="randman" if required else None,
+                        help="data set (default: randman for train, the artifact's for run/verify)")
+    parser.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
+                        help=f"fixes the data set and its train/test split (default {DEFAULT_DATA_SEED})")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="fixes initialization, shuffling and spike-encoding draws (default 0)")
+
+
+def _positive_ints(text: str) -> List[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"layer sizes must be >= 1, got {text!r}")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pynq-snn",
+        description="Train 4-bit spiking networks, export them, and run them bit-exact on the SNN core IP's emulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"pynq-snn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a network: float warm-up, then 4-bit QAT; write a checkpoint")
+    _add_data_options(p, required=True)
+    p.add_argument("--neuron", choices=("lif",), default="lif", help="neuron model (default lif)")
+    p.add_argument("--hidden", type=_positive_ints, default=None, help="hidden layer sizes, e.g. 128 or 256,128")
+    p.add_argument("--epochs", type=int, default=None, help="float warm-up epochs (default: per data set)")
+    p.add_argument("--qat-epochs", type=int, default=None, help="4-bit QAT epochs (default: per data set)")
+    p.add_argument("--steps", type=int, default=None, help="timesteps of rate coding (digits; default 25)")
+    p.add_argument("--beta", type=float, default=0.9, help="LIF leak per step in [0, 1] (default 0.9)")
+    p.add_argument("--threshold", type=float, default=1.0, help="firing threshold (default 1.0)")
+    p.add_argument("--spike-grad", default="atan", help="surrogate gradient (default atan)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3, help="float learning rate")
+    p.add_argument("--qat-lr", type=float, default=5e-4, help="QAT learning rate")
+    p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("export", help="export a checkpoint to the deployment artifact (checks the IP's capacity)")
+    p.add_argument("checkpoint", help="checkpoint written by train")
+    p.add_argument("--out", required=True, help="artifact file to write (e.g. model.snn)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("run", help="run an artifact on the emulator over the test split")
+    p.add_argument("artifact")
+    _add_data_options(p, required=False)
+    p.add_argument("--energy-model", default="neuromorphic", help="energy preset (default neuromorphic)")
+    p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("verify", help="compare the quantized torch model with the emulator, integer for integer")
+    p.add_argument("artifact")
+    p.add_argument("--model", default=None, help="checkpoint (default: the one the artifact was exported from)")
+    _add_data_options(p, required=False)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("info", help="topology, neuron models, bit widths and memory use against the IP's capacity")
+    p.add_argument("artifact")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("demo", help="the whole chain on the embedded default data: train, export, run, verify")
+    p.add_argument("--data", choices=DATASETS, default="randman")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/demo", help="folder for model.pt and model.snn (default runs/demo)")
+    p.add_argument("--epochs", type=int, default=None, help="float epochs (default: per data set)")
+    p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: per data set)")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _emit(args, summary: dict, lines: List[str]) -> None:
+    for line in lines:
+        print(line)
+    if getattr(args, "json", False):
+        print(json.dumps(summary))
+
+
+def cmd_train(args) -> int:
+    from .pipeline import TrainOptions, save_checkpoint, train
+
+    options = TrainOptions(
+        data=args.data, neuron=args.neuron, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
+        float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
+        batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
+    )
+    result = train(options, progress=not args.quiet)
+    save_checkpoint(result, args.out)
+    summary = {
+        "checkpoint": str(args.out),
+        "sizes": result.quant_model.config.sizes,
+        "float_accuracy": result.float_accuracy,
+        "quant_accuracy": result.quant_accuracy,
+        "float_seconds_per_epoch": _mean([e.seconds for e in result.float_history]),
+        "qat_seconds_per_epoch": _mean([e.seconds for e in result.qat_history]),
+    }
+    _emit(args, summary, [
+        f"network {'-'.join(map(str, summary['sizes']))} {options.neuron}, data {options.data}",
+        f"test accuracy: float {result.float_accuracy:.2%}, 4-bit {result.quant_accuracy:.2%}",
+        f"wrote {args.out}",
+    ])
+    return 0
+
+
+def _mean(values) -> Optional[float]:
+    return sum(values) / len(values) if values else None
+
+
+def export_checkpoint(checkpoint_path, artifact_path) -> "Artifact":
+    """Load a checkpoint, export it and write the artifact; return the artifact."""
+    from .overlay.artifact import save
+    from .pipeline import file_sha256, load_checkpoint
+    from .quant.export import to_artifact
+
+    checkpoint = load_checkpoint(checkpoint_path)
+    artifact_dir = Path(artifact_path).resolve().parent
+    meta = {
+        "data": checkpoint.options.data,
+        "data_seed": checkpoint.options.data_seed,
+        "neuron": checkpoint.options.neuron,
+        "float_accuracy": checkpoint.metrics["float_accuracy"],
+        "quant_accuracy": checkpoint.metrics["quant_accuracy"],
+        "checkpoint": os.path.relpath(Path(checkpoint_path).resolve(), artifact_dir),
+        "checkpoint_sha256": file_sha256(checkpoint_path),
+    }
+    artifact = to_artifact(checkpoint.model, checkpoint.encoding.to_dict(), meta)
+    save(artifact, artifact_path)
+    return artifact
+
+
+def cmd_export(args) -> int:
+    artifact = export_checkpoint(args.checkpoint, args.out)
+    req = artifact.requirements()
+    _emit(args, {"artifact": str(args.out), "sizes": list(artifact.sizes), "synapses": req.synapses}, [
+        f"exported {'-'.join(map(str, artifact.sizes))} ({req.synapses} synapses, {req.neurons} neurons) to {args.out}",
+    ])
+    return 0
+
+
+def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
+    """The artifact's data set (or ``data``), test split, encoded with the artifact's encoding."""
+    from .training.data import encode_test_split, load_dataset
+    from .training.encoding import Encoding
+
+    data = data or artifact.meta.get("data")
+    if data is None:
+        raise ValueError("the artifact does not record its data set: pass --data")
+    recorded = artifact.meta.get("data_seed")
+    if recorded is not None and recorded != data_seed:
+        print(f"warning: the model was trained with --data-seed {recorded}, evaluating with {data_seed}: "
+              "its test split may overlap the training data", file=sys.stderr)
+    dataset = load_dataset(data, data_seed)
+    return encode_test_split(dataset, Encoding.from_dict(artifact.encoding), seed), dataset.test.y, data
+
+
+def cmd_run(args) -> int:
+    from .host.evaluate import run_artifact
+    from .overlay.artifact import load
+
+    artifact = load(args.artifact)
+    spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
+    report = run_artifact(artifact, spikes, labels, batch_size=args.batch_size, energy_model=args.energy_model)
+    summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
+    _emit(args, summary, [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"]
+          + report_lines(report))
+    return 0
+
+
+def report_lines(report) -> List[str]:
+    """Human-readable lines of a :class:`~pynq_snn.host.evaluate.RunReport`."""
+    rates = ", ".join(f"{r:.4f}" for r in report.spike_rates)
+    per_sample = ", ".join(f"{s:.1f}" for s in report.spikes_per_sample)
+    e = report.energy
+    return [
+        f"accuracy:               {report.accuracy:.2%}" if report.accuracy is not None else "accuracy: (no labels)",
+        f"spike rate per layer:   {rates} (spikes per neuron per step)",
+        f"spikes per sample:      {per_sample} (per layer)",
+        f"synaptic events:        {report.synaptic_events} ({report.synaptic_events / report.n_samples:.0f} per sample)",
+        f"neuron updates:         {report.neuron_updates} ({report.neuron_updates / report.n_samples:.0f} per sample)",
+        f"estimated energy:       {e.per_sample_nj:.2f} nJ per sample; "
+        f"a dense ANN of the same shape: {e.ann_per_sample_nj:.2f} nJ (SNN/ANN = {e.snn_to_ann_ratio:.3f})",
+        f"emulator throughput:    {report.samples_per_second:.0f} samples/s",
+    ]
+
+
+def _checkpoint_for(artifact, artifact_path, model: Optional[str]):
+    """The checkpoint the artifact came from (``--model`` or the recorded one), hash-checked."""
+    from .pipeline import file_sha256, load_checkpoint
+
+    if model is None:
+        recorded = artifact.meta.get("checkpoint")
+        if recorded is None:
+            raise ValueError("the artifact does not record its checkpoint: pass --model")
+        model = Path(artifact_path).resolve().parent / recorded
+    expected = artifact.meta.get("checkpoint_sha256")
+    if not Path(model).is_file():
+        raise FileNotFoundError(f"no checkpoint at {model}: pass --model")
+    if expected is not None and file_sha256(model) != expected:
+        raise ValueError(f"{model} is not the checkpoint this artifact was exported from (SHA-256 differs)")
+    return load_checkpoint(model)
+
+
+def cmd_verify(args) -> int:
+    from .overlay.artifact import load
+    from .verify import compare
+
+    artifact = load(args.artifact)
+    checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
+    spikes, _, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
+    report = compare(checkpoint.model, artifact, spikes)
+    verdict = "PASS: bit-exact" if report.ok else "FAIL: the emulator differs from the quantized model"
+    _emit(args, {"artifact": str(args.artifact), "data": data, **report.to_dict()}, [
+        f"compared {report.n_samples} samples of {data}: quantized torch model vs emulator",
+        f"output spike mismatches: {report.output_spike_mismatches} of {report.output_spikes_compared}",
+        f"raster mismatches:       {report.raster_mismatches} of {report.raster_entries_compared}",
+        f"final state mismatches:  {report.state_mismatches} of {report.states_compared}",
+        verdict,
+    ])
+    return 0 if report.ok else EXIT_MISMATCH
+
+
+def cmd_info(args) -> int:
+    from .overlay import formats
+    from .overlay.artifact import load
+    from .overlay.capacity import Capacity
+
+    artifact = load(args.artifact)
+    req, cap = artifact.requirements(), Capacity()
+    layers = [
+        {"index": i, "neuron": l.neuron, "n_in": l.n_in, "n_out": l.n_out, "weight_shift": l.weight_shift,
+         "frac_bits": l.frac_bits, **l.params}
+        for i, l in enumerate(artifact.layers)
+    ]
+    usage = {
+        "neurons": (req.neurons, cap.neurons),
+        "synapses": (req.synapses, cap.synapses),
+        "layers": (req.layers, cap.layers),
+        "fan_in": (req.max_fan_in, cap.fan_in),
+        "neurons_per_layer": (req.max_neurons_per_layer, cap.neurons_per_layer),
+        "steps": (req.steps, cap.steps),
+    }
+    lines = [
+        f"topology: {'-'.join(map(str, artifact.sizes))}, {artifact.n_steps} timesteps, "
+        f"encoding {artifact.encoding['kind']}",
+        f"bit widths: weights {formats.WEIGHT_BITS}-bit signed [{formats.WEIGHT_MIN}, {formats.WEIGHT_MAX}], "
+        f"state {formats.STATE_BITS}-bit saturating, accumulator {formats.ACC_BITS}-bit",
+    ]
+    for layer in layers:
+        lines.append(
+            f"layer {layer['index']}: {layer['neuron']} {layer['n_in']} -> {layer['n_out']}, "
+            f"weight scale 2^-{layer['weight_shift']}, F={layer['frac_bits']}, "
+            + ", ".join(f"{k}={v}" for k, v in artifact.layers[layer['index']].params.items())
+        )
+    lines.append(f"weight memory: {req.synapses * formats.WEIGHT_BITS / 8 / 1024:.1f} KiB")
+    for name, (used, limit) in usage.items():
+        lines.append(f"  {name:18s} {used:>8d} of {limit:>8d} ({used / limit:.1%})")
+    _emit(args, {"sizes": list(artifact.sizes), "layers": layers,
+                 "usage": {k: {"used": u, "capacity": c} for k, (u, c) in usage.items()}, "meta": artifact.meta}, lines)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(args)
+
+
+COMMANDS = {
+    "train": cmd_train, "export": cmd_export, "run": cmd_run, "verify": cmd_verify, "info": cmd_info,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError, MemoryError) as exc:
+        print(f"pynq-snn {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

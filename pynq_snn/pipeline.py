@@ -1,0 +1,176 @@
+"""The desktop chain: float warm-up, 4-bit QAT, evaluation, checkpoint files.
+
+``train(options)`` generates the data set (fixed by ``data_seed``), trains the
+float network, copies it into the quantized network, fine-tunes that with QAT,
+and measures both on the test split encoded with ``seed``: the same inputs that
+``pynq-snn run --seed`` and ``pynq-snn verify --seed`` use.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+import torch
+
+from .quant.network import QuantSpikingMLP
+from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
+from .training.encoding import Encoding
+from .training.network import NetworkConfig, SpikingMLP
+from .training.trainer import EpochStats, evaluate, fit
+
+CHECKPOINT_FORMAT = "pynq-snn-checkpoint"
+CHECKPOINT_VERSION = 1
+
+#: Per data set: (hidden sizes, float epochs, QAT epochs) that reach the README's figures.
+DEFAULTS = {
+    "digits": ([128], 15, 10),
+    "randman": ([128], 20, 10),
+}
+
+
+@dataclass
+class TrainOptions:
+    """Everything ``pynq-snn train`` takes. ``None`` picks the data set's default."""
+
+    data: str = "randman"
+    neuron: str = "lif"
+    seed: int = 0
+    data_seed: int = DEFAULT_DATA_SEED
+    hidden: Optional[List[int]] = None
+    float_epochs: Optional[int] = None
+    qat_epochs: Optional[int] = None
+    steps: Optional[int] = None
+    lr: float = 2e-3
+    qat_lr: float = 5e-4
+    batch_size: int = 64
+    beta: float = 0.9
+    threshold: float = 1.0
+    spike_grad: str = "atan"
+
+    def resolved(self) -> "TrainOptions":
+        """A copy with every ``None`` replaced by the data set's default."""
+        if self.data not in DEFAULTS:
+            raise ValueError(f"unknown data set {self.data!r}; choose one of {', '.join(DEFAULTS)}")
+        hidden, float_epochs, qat_epochs = DEFAULTS[self.data]
+        values = asdict(self)
+        values["hidden"] = list(self.hidden if self.hidden is not None else hidden)
+        values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs
+        values["qat_epochs"] = qat_epochs if self.qat_epochs is None else self.qat_epochs
+        return TrainOptions(**values)
+
+
+def dataset_for(data: str, data_seed: int, steps: Optional[int] = None) -> Dataset:
+    """The data set as every command sees it; ``steps`` overrides the rate-coded length."""
+    options = {} if steps is None else {"steps": steps}
+    return load_dataset(data, data_seed=data_seed, **options)
+
+
+@dataclass
+class TrainResult:
+    """What training produced: both networks, their test accuracies, and the history."""
+
+    options: TrainOptions
+    encoding: Encoding
+    float_model: SpikingMLP
+    quant_model: QuantSpikingMLP
+    float_accuracy: float
+    quant_accuracy: float
+    float_history: List[EpochStats] = field(default_factory=list)
+    qat_history: List[EpochStats] = field(default_factory=list)
+
+
+def train(options: TrainOptions, progress: bool = True) -> TrainResult:
+    """Float warm-up, then QAT; see the module docstring."""
+    options = options.resolved()
+    dataset = dataset_for(options.data, options.data_seed, options.steps)
+    config = NetworkConfig(
+        sizes=[dataset.n_inputs, *options.hidden, dataset.n_classes],
+        neuron=options.neuron,
+        beta=options.beta,
+        threshold=options.threshold,
+        spike_grad=options.spike_grad,
+    )
+    torch.manual_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+    float_model = SpikingMLP(config)
+    common = dict(split=dataset.train, encoding=dataset.encoding, rng=rng, batch_size=options.batch_size, progress=progress)
+    float_history = fit(float_model, epochs=options.float_epochs, lr=options.lr, desc="float", **common)
+    quant_model = QuantSpikingMLP.from_float(float_model)
+    qat_history = fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, desc="4-bit QAT", **common)
+    spikes = encode_test_split(dataset, dataset.encoding, options.seed)
+    return TrainResult(
+        options=options,
+        encoding=dataset.encoding,
+        float_model=float_model,
+        quant_model=quant_model,
+        float_accuracy=evaluate(float_model, spikes, dataset.test.y),
+        quant_accuracy=evaluate(quant_model, spikes, dataset.test.y),
+        float_history=float_history,
+        qat_history=qat_history,
+    )
+
+
+def save_checkpoint(result: TrainResult, path) -> str:
+    """Write the quantized model and its provenance; return the file's SHA-256."""
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "options": asdict(result.options),
+        "network": result.quant_model.config.to_dict(),
+        "encoding": result.encoding.to_dict(),
+        "state_dict": result.quant_model.state_dict(),
+        "metrics": {"float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy},
+        "history": {
+            "float": [asdict(e) for e in result.float_history],
+            "qat": [asdict(e) for e in result.qat_history],
+        },
+    }
+    path = Path(path)
+    torch.save(payload, path)
+    return file_sha256(path)
+
+
+def file_sha256(path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the quantized model (eval mode) and what made it."""
+
+    model: QuantSpikingMLP
+    options: TrainOptions
+    encoding: Encoding
+    metrics: dict
+    history: dict
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint` (tensors only, no pickled code)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for a damaged file
+        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a pynq-snn checkpoint")
+    if payload.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(
+            f"{path}: checkpoint version {payload.get('version')}, this version reads {CHECKPOINT_VERSION}"
+        )
+    model = QuantSpikingMLP(NetworkConfig(**payload["network"]))
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return Checkpoint(
+        model=model,
+        options=TrainOptions(**payload["options"]),
+        encoding=Encoding.from_dict(payload["encoding"]),
+        metrics=payload["metrics"],
+        history=payload["history"],
+    )

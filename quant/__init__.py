@@ -1,0 +1,1 @@
+"""Quantization-aware training (Brevitas, 4-bit weights, fixed-point state) and export."""

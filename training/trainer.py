@@ -1,0 +1,96 @@
+"""Minibatch training and evaluation of spiking networks on encoded spike data.
+
+Loss: cross-entropy on output spike counts, ``CE(softmax(c), y)`` with
+``c_k = sum_t s_k[t]`` (snnTorch's ``ce_count_loss``); the predicted class is the
+output with the most spikes, ties to the lowest index (``overlay/CONTRACT.md``).
+Inputs are encoded afresh for every epoch from one numpy generator, so a seed fixes
+initialization, shuffling and every encoding draw.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import List
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data import Split
+from .encoding import Encoding, encode
+
+
+@dataclass
+class EpochStats:
+    """One epoch: mean training loss, training accuracy and wall time in seconds."""
+
+    epoch: int
+    loss: float
+    train_accuracy: float
+    seconds: float
+
+
+def spike_count_loss(spikes: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the output spike counts ([T, B, K] spikes, [B] labels)."""
+    return nn.functional.cross_entropy(spikes.sum(dim=0), labels)
+
+
+def predict_counts(spikes: torch.Tensor) -> torch.Tensor:
+    """Predicted class per sample from output spikes [T, B, K]: argmax of counts."""
+    return spikes.sum(dim=0).argmax(dim=1)
+
+
+def fit(
+    model: nn.Module,
+    split: Split,
+    encoding: Encoding,
+    epochs: int,
+    rng: np.random.Generator,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    desc: str = "train",
+    progress: bool = True,
+) -> List[EpochStats]:
+    """Train ``model`` with Adam for ``epochs`` passes over ``split``."""
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    labels = torch.as_tensor(split.y, dtype=torch.long)
+    history = []
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = rng.permutation(len(split.y))
+        spikes = torch.from_numpy(encode(encoding, split.x[order], rng))
+        total_loss, correct = 0.0, 0
+        batches = range(0, len(order), batch_size)
+        bar = tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+        for begin in bar:
+            x = spikes[:, begin : begin + batch_size].float()
+            y = labels[order[begin : begin + batch_size]]
+            out = model(x).spikes
+            loss = spike_count_loss(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss_value = float(loss.detach())
+            total_loss += loss_value * len(y)
+            correct += int((predict_counts(out) == y).sum())
+            bar.set_postfix(loss=f"{loss_value:.3f}")
+        history.append(
+            EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
+        )
+    return history
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, spikes: np.ndarray, labels: np.ndarray, batch_size: int = 512) -> float:
+    """Accuracy of ``model`` on encoded spikes uint8 [T, N, C] with labels [N]."""
+    model.eval()
+    correct = 0
+    for begin in range(0, spikes.shape[1], batch_size):
+        x = torch.from_numpy(spikes[:, begin : begin + batch_size]).float()
+        pred = predict_counts(model(x).spikes).numpy()
+        correct += int((pred == labels[begin : begin + batch_size]).sum())
+    return correct / len(labels)
