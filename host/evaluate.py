@@ -35,6 +35,7 @@ class RunReport:
     neuron_updates: int
     weight_reads: int
     energy: EnergyEstimate
+    energy_vs_ann: EnergyEstimate
     seconds: float
 
     @property
@@ -52,8 +53,10 @@ class RunReport:
             "neuron_updates": self.neuron_updates,
             "weight_reads": self.weight_reads,
             "energy_per_sample_nj": self.energy.per_sample_nj,
-            "ann_energy_per_sample_nj": self.energy.ann_per_sample_nj,
-            "snn_to_ann_energy_ratio": self.energy.snn_to_ann_ratio,
+            "energy_model": self.energy.model,
+            "snn_45nm_energy_per_sample_nj": self.energy_vs_ann.per_sample_nj,
+            "ann_45nm_energy_per_sample_nj": self.energy_vs_ann.ann_per_sample_nj,
+            "snn_to_ann_energy_ratio": self.energy_vs_ann.snn_to_ann_ratio,
             "seconds": self.seconds,
             "samples_per_second": self.samples_per_second,
         }
@@ -94,22 +97,22 @@ def run_artifact(
     seconds = time.perf_counter() - start
     counts = _merge(parts)
     predictions = np.concatenate(predictions)
-    sizes = artifact.sizes
+    work = dict(
+        neuron_updates=int(counts.neuron_updates.sum()),
+        synaptic_events=int(counts.synaptic_events.sum()),
+        n_samples=n_samples,
+        sizes=artifact.sizes,
+    )
     return RunReport(
         n_samples=n_samples,
         accuracy=None if labels is None else float((predictions == labels).mean()),
         predictions=predictions,
-        spike_rates=[float(r) for r in counts.spike_rates(sizes, artifact.n_steps)],
+        spike_rates=[float(r) for r in counts.spike_rates(artifact.sizes, artifact.n_steps)],
         spikes_per_sample=[float(s) / n_samples for s in counts.spikes],
-        synaptic_events=int(counts.synaptic_events.sum()),
-        neuron_updates=int(counts.neuron_updates.sum()),
+        synaptic_events=work["synaptic_events"],
+        neuron_updates=work["neuron_updates"],
         weight_reads=int(counts.weight_reads.sum()),
-        energy=estimate_energy(
-            neuron_updates=int(counts.neuron_updates.sum()),
-            synaptic_events=int(counts.synaptic_events.sum()),
-            n_samples=n_samples,
-            sizes=sizes,
-            model=energy_model,
-        ),
+        energy=estimate_energy(model=energy_model, **work),
+        energy_vs_ann=estimate_energy(model="45nm", ann="45nm", **work),
         seconds=seconds,
     )

@@ -57,12 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="float warm-up epochs (default: per data set)")
     p.add_argument("--qat-epochs", type=int, default=None, help="4-bit QAT epochs (default: per data set)")
     p.add_argument("--steps", type=int, default=None, help="timesteps of rate coding (digits; default 25)")
-    p.add_argument("--beta", type=float, default=0.9, help="LIF leak per step in [0, 1] (default 0.9)")
+    p.add_argument("--beta", type=float, default=None,
+                   help="LIF leak per step in [0, 1] (default: 0.9 for digits, 0.95 for randman)")
     p.add_argument("--threshold", type=float, default=1.0, help="firing threshold (default 1.0)")
     p.add_argument("--spike-grad", default="atan", help="surrogate gradient (default atan)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3, help="float learning rate")
-    p.add_argument("--qat-lr", type=float, default=5e-4, help="QAT learning rate")
+    p.add_argument("--qat-lr", type=float, default=1e-3, help="QAT learning rate")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -200,15 +201,16 @@ def report_lines(report) -> List[str]:
     """Human-readable lines of a :class:`~pynq_snn.host.evaluate.RunReport`."""
     rates = ", ".join(f"{r:.4f}" for r in report.spike_rates)
     per_sample = ", ".join(f"{s:.1f}" for s in report.spikes_per_sample)
-    e = report.energy
+    e, vs = report.energy, report.energy_vs_ann
     return [
         f"accuracy:               {report.accuracy:.2%}" if report.accuracy is not None else "accuracy: (no labels)",
         f"spike rate per layer:   {rates} (spikes per neuron per step)",
         f"spikes per sample:      {per_sample} (per layer)",
         f"synaptic events:        {report.synaptic_events} ({report.synaptic_events / report.n_samples:.0f} per sample)",
         f"neuron updates:         {report.neuron_updates} ({report.neuron_updates / report.n_samples:.0f} per sample)",
-        f"estimated energy:       {e.per_sample_nj:.2f} nJ per sample; "
-        f"a dense ANN of the same shape: {e.ann_per_sample_nj:.2f} nJ (SNN/ANN = {e.snn_to_ann_ratio:.3f})",
+        f"estimated energy:       {e.per_sample_nj:.2f} nJ per sample ({e.model} preset)",
+        f"SNN vs ANN at 45 nm:    {vs.per_sample_nj:.2f} nJ vs {vs.ann_per_sample_nj:.2f} nJ per sample for a dense "
+        f"ANN of the same shape (SNN/ANN = {vs.snn_to_ann_ratio:.2f})",
         f"emulator throughput:    {report.samples_per_second:.0f} samples/s",
     ]
 
