@@ -4,11 +4,13 @@ Runs an :class:`~pynq_snn.overlay.artifact.Artifact` on a batch of input spike
 trains exactly as ``CONTRACT.md`` specifies: the same output spikes, per-layer
 rasters and final neuron states as the IP, for every sample of the batch at once.
 
-The synaptic current of a whole layer over all timesteps is one matrix product
-``I[t, n, :] = s_in[t, n, :] @ W.T``. It runs in float32, which is exact here:
-every partial sum is an integer of magnitude at most ``7 * fan_in``, below 2**23
-for every artifact that passes the accumulator bound. The neuron updates then run step by step in
-int32, vectorized over samples and neurons.
+The drive of a whole layer over all timesteps is one matrix product,
+``(I << F)[t, n, :] = s_in[t, n, :] @ (W * 2**F).T``. It runs in float32, which is
+exact here: every partial sum is an integer of magnitude at most
+``7 * fan_in * 2**F``, below 2**23 for every artifact that passes the accumulator
+bound. The neuron updates then run step by step in int32, vectorized over
+samples and neurons; spikes are kept as float32 0/1 between layers, ready for the
+next product.
 """
 from __future__ import annotations
 
@@ -104,23 +106,22 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
     counts = {k: np.zeros(n_layers, dtype=np.int64) for k in ("spikes", "events", "updates")}
     for index, layer in enumerate(artifact.layers):
         model = NEURON_MODELS[layer.neuron]
-        weights_t = layer.weights.T.astype(np.float32)
-        current = (layer_input.reshape(steps * n_samples, layer.n_in) @ weights_t).astype(np.int32)
-        current = current.reshape(steps, n_samples, layer.n_out)
+        shifted_weights = np.ascontiguousarray(layer.weights.T, dtype=np.float32) * 2.0 ** layer.frac_bits
+        drive = (layer_input.reshape(steps * n_samples, layer.n_in) @ shifted_weights).astype(np.int32)
+        drive = drive.reshape(steps, n_samples, layer.n_out)
         state = model.initial_state(n_samples, layer.n_out)
-        out = np.empty((steps, n_samples, layer.n_out), dtype=np.uint8)
+        out = np.empty((steps, n_samples, layer.n_out), dtype=np.float32)
         for t in range(steps):
-            state, fired = model.step(state, current[t], layer.params, layer.frac_bits)
-            out[t] = fired
+            state, out[t] = model.step(state, drive[t], layer.params)
         counts["events"][index] = int(layer_input.sum(dtype=np.float64)) * layer.n_out
-        counts["spikes"][index] = int(out.sum(dtype=np.int64))
+        counts["spikes"][index] = int(out.sum(dtype=np.float64))
         counts["updates"][index] = layer.n_out * steps * n_samples
         finals.append(dict(zip(model.STATE_NAMES, state)))
         if record_rasters:
-            rasters.append(out)
-        layer_input = out.astype(np.float32)
+            rasters.append(out.astype(np.uint8))
+        layer_input = out
     return EmulatorResult(
-        output_spikes=out,
+        output_spikes=out.astype(np.uint8),
         rasters=tuple(rasters) if record_rasters else None,
         final_states=tuple(finals),
         counts=Counts(

@@ -4,11 +4,13 @@ One timestep for a vector of neurons (``CONTRACT.md``, "One timestep of one
 layer"), all quantities in state LSBs of ``2**-(weight_shift + frac_bits)``::
 
     leak   = (beta_q * v[t-1]) >> 8                 # floor
-    reset  = theta if v[t-1] > theta else 0         # previous step's spike
-    v[t]   = sat16(leak + (I[t] << F) - reset)
+    reset  = theta if s[t-1] else 0                 # s[t-1] = v[t-1] > theta
+    v[t]   = sat16(leak + drive[t] - reset)         # drive = I << F
     s[t]   = v[t] > theta
 
-``v[-1] = 0``. This module is the emulator's only copy of the update.
+``v[-1] = 0`` and ``s[-1] = 0``. This module is the emulator's only copy of the
+update. The state tuple is ``(v, s)``: ``v`` is the neuron's one register; ``s``
+caches the comparison of the previous step so that it is not computed twice.
 """
 from __future__ import annotations
 
@@ -18,35 +20,37 @@ import numpy as np
 
 from . import formats
 
+#: Names of the architectural state registers, in state-tuple order.
 STATE_NAMES = ("v",)
 
 
-def initial_state(n_samples: int, n_neurons: int) -> Tuple[np.ndarray, ...]:
-    """Membrane potentials of a fresh sample: all zero, int32 [n_samples, n_neurons]."""
-    return (np.zeros((n_samples, n_neurons), dtype=np.int32),)
+def initial_state(n_samples: int, n_neurons: int) -> Tuple[np.ndarray, np.ndarray]:
+    """A fresh sample: ``v`` int32 zeros and no previous spike, both [n_samples, n_neurons]."""
+    shape = (n_samples, n_neurons)
+    return np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=bool)
 
 
 def step(
-    state: Tuple[np.ndarray, ...],
-    current: np.ndarray,
+    state: Tuple[np.ndarray, np.ndarray],
+    drive: np.ndarray,
     params: Mapping[str, int],
-    frac_bits: int,
-) -> Tuple[Tuple[np.ndarray, ...], np.ndarray]:
+) -> Tuple[Tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Advance one timestep.
 
     Args:
-        state: ``(v,)`` with v int32 [N, n] in state LSBs.
-        current: synaptic current I int32 [N, n] in weight LSBs.
-        params: ``beta`` (beta_q, leak = beta_q / 256) and ``threshold`` (state LSBs).
-        frac_bits: F, the state's fractional bits beyond the weight LSB.
+        state: ``(v, s)``: v int32 [N, n] in state LSBs, s bool [N, n] the previous spikes.
+        drive: the synaptic current shifted into state LSBs, ``I << F``, int32 [N, n].
+        params: ``beta`` (beta_q, leak factor beta_q / 256) and ``threshold`` (state LSBs).
 
     Returns:
-        ``((v,), spikes)`` with spikes bool [N, n].
+        ``((v, s), s)`` with the new potentials and spikes bool [N, n].
     """
-    (v,) = state
+    v, fired = state
     theta = np.int32(params["threshold"])
-    leak = (np.int32(params["beta"]) * v) >> formats.BETA_BITS
-    reset = np.where(v > theta, theta, np.int32(0))
-    acc = leak + (current << frac_bits) - reset
-    v = np.clip(acc, formats.STATE_MIN, formats.STATE_MAX).astype(np.int32, copy=False)
-    return (v,), v > theta
+    acc = v * np.int32(params["beta"])
+    acc >>= formats.BETA_BITS
+    acc += drive
+    acc -= fired * theta
+    np.clip(acc, formats.STATE_MIN, formats.STATE_MAX, out=acc)
+    fired = acc > theta
+    return (acc, fired), fired

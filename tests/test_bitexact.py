@@ -39,7 +39,7 @@ def random_network(seed: int):
     return model, to_artifact(model, encoding), spikes
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_quantized_model_equals_emulator_on_random_networks(seed):
     model, artifact, spikes = random_network(seed)

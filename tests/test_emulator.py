@@ -1,0 +1,76 @@
+"""The emulator follows CONTRACT.md step by step, and refuses bad input."""
+import numpy as np
+import pytest
+
+from pynq_snn.overlay.artifact import Artifact, Layer
+from pynq_snn.overlay.emulator import emulate
+
+
+def one_neuron(weight: int, beta: int, threshold: int, frac_bits: int = 0, steps: int = 5) -> Artifact:
+    layer = Layer("lif", np.array([[weight]], dtype=np.int8), 0, frac_bits, {"beta": beta, "threshold": threshold})
+    return Artifact(n_inputs=1, layers=(layer,), encoding={"kind": "raster", "steps": steps}, meta={})
+
+
+def run(artifact, train):
+    spikes = np.array(train, dtype=np.uint8).reshape(len(train), 1, 1)
+    return emulate(artifact, spikes, record_rasters=True)
+
+
+def test_integrate_fire_and_delayed_subtractive_reset():
+    # beta_q = 256 (no leak), theta = 10, I = 7 << 1 = 14 per input spike.
+    # v: 14 (fires, 14 > 10), 14 + 14 - 10 = 18 (fires), 18 + 0 - 10 = 8, 8 + 0 - 0 = 8, 8 + 14 = 22 (fires)
+    result = run(one_neuron(7, 256, 10, frac_bits=1), [1, 1, 0, 0, 1])
+    assert result.output_spikes[:, 0, 0].tolist() == [1, 1, 0, 0, 1]
+    assert result.final_states[0]["v"].tolist() == [[22]]
+
+
+def test_comparator_is_strict():
+    # v reaches exactly theta = 7 and does not fire.
+    result = run(one_neuron(7, 256, 7, steps=1), [1])
+    assert result.output_spikes.sum() == 0 and result.final_states[0]["v"].item() == 7
+
+
+def test_leak_is_a_floor_shift_also_for_negative_potentials():
+    # beta_q = 128 halves v with floor: -7 -> floor(-3.5) = -4 -> -2 -> -1 -> -1 (floor(-0.5) = -1)
+    result = run(one_neuron(-7, 128, 100), [1, 0, 0, 0, 0])
+    assert result.final_states[0]["v"].item() == -1
+
+
+def test_state_saturates_instead_of_wrapping():
+    # I << 8 = 7 * 256 = 1792 per step with no leak: 19 steps would reach 34048 > 32767.
+    artifact = one_neuron(7, 256, 32767, frac_bits=8, steps=19)
+    result = run(artifact, [1] * 19)
+    assert result.final_states[0]["v"].item() == 32767
+
+
+def test_counts_follow_the_contract():
+    rng = np.random.default_rng(0)
+    weights = [rng.integers(-7, 8, (6, 5)).astype(np.int8), rng.integers(-7, 8, (3, 6)).astype(np.int8)]
+    layers = tuple(Layer("lif", w, 2, 2, {"beta": 200, "threshold": 20}) for w in weights)
+    artifact = Artifact(5, layers, {"kind": "raster", "steps": 9}, {})
+    spikes = (rng.random((9, 4, 5)) < 0.5).astype(np.uint8)
+    result = emulate(artifact, spikes, record_rasters=True)
+    hidden = result.rasters[0]
+    assert result.counts.synaptic_events.tolist() == [int(spikes.sum()) * 6, int(hidden.sum()) * 3]
+    assert result.counts.weight_reads.tolist() == result.counts.synaptic_events.tolist()
+    assert result.counts.neuron_updates.tolist() == [6 * 9 * 4, 3 * 9 * 4]
+    assert result.counts.spikes.tolist() == [int(hidden.sum()), int(result.output_spikes.sum())]
+
+
+def test_predictions_are_most_spikes_with_ties_to_the_lowest_index():
+    artifact = one_neuron(7, 256, 10)
+    result = run(artifact, [1, 0, 0, 0, 0])
+    assert result.predictions.tolist() == [0]
+
+
+@pytest.mark.parametrize("spikes, message", [
+    (np.zeros((5, 2), dtype=np.uint8), r"must be \[steps, samples, 1\]"),
+    (np.zeros((5, 2, 3), dtype=np.uint8), "3 channels, the network expects 1"),
+    (np.zeros((4, 2, 1), dtype=np.uint8), "4 timesteps, the artifact's encoding uses 5"),
+    (np.zeros((5, 2, 1), dtype=np.float32), "must be uint8 or bool"),
+    (np.full((5, 2, 1), 2, dtype=np.uint8), "must be 0 or 1"),
+    ([[[1]]], "must be a numpy array"),
+])
+def test_bad_input_is_refused_with_the_limit(spikes, message):
+    with pytest.raises(ValueError, match=message):
+        emulate(one_neuron(7, 256, 10), spikes)

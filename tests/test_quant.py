@@ -1,0 +1,60 @@
+"""QAT: Brevitas supplies the integers; the fixed-point choices follow the contract."""
+import numpy as np
+import pytest
+import torch
+
+from pynq_snn.overlay import formats
+from pynq_snn.quant.fixed_point import floor_ste, lif_format, round_half_up, weight_shift_from_scale
+from pynq_snn.quant.network import QuantSpikingMLP
+from pynq_snn.training.network import NetworkConfig, SpikingMLP
+
+
+def test_brevitas_gives_4bit_narrow_range_weights_with_power_of_two_scale():
+    torch.manual_seed(0)
+    model = QuantSpikingMLP(NetworkConfig([20, 30, 4]))
+    for layer in model.layers:
+        weights, shift = layer.integer_weights()
+        assert weights.min() >= -7 and weights.max() <= 7
+        # the scale is the smallest power of two that holds the weights: the top code is 4..7
+        assert 4 <= int(weights.abs().max()) <= 7
+        quant = layer.linear.quant_weight()
+        assert torch.equal(quant.value, weights.float() * 2.0 ** -shift)
+
+
+def test_from_float_copies_the_float_weights():
+    model = SpikingMLP(NetworkConfig([8, 6, 3]))
+    quant = QuantSpikingMLP.from_float(model)
+    for q, f in zip(quant.layers, model.layers):
+        assert torch.equal(q.linear.weight, f.linear.weight)
+
+
+def test_floor_ste_floors_forward_and_passes_the_gradient():
+    x = torch.tensor([-1.5, -0.5, 0.0, 0.5, 2.99], requires_grad=True)
+    y = floor_ste(x)
+    assert y.tolist() == [-2.0, -1.0, 0.0, 0.0, 2.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0] * 5
+
+
+def test_round_half_up():
+    assert [round_half_up(v) for v in (-1.5, -0.5, 0.5, 1.5, 2.4999)] == [-1, 0, 1, 2, 2]
+
+
+@pytest.mark.parametrize("scale, message", [(0.3, "not a power of two"), (2.0 ** -20, "outside the IP's range")])
+def test_weight_scales_the_ip_cannot_shift_are_refused(scale, message):
+    with pytest.raises(ValueError, match=message):
+        weight_shift_from_scale(scale)
+
+
+def test_frac_bits_keep_the_threshold_within_4096_lsbs_and_the_accumulator_bounded():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        shift, fan_in = int(rng.integers(-2, 10)), int(rng.integers(1, 1025))
+        threshold, beta = float(10 ** rng.uniform(-2, 1)), float(rng.uniform(0, 1))
+        fmt = lif_format(shift, fan_in, beta, threshold)
+        assert 0 <= fmt.frac_bits <= formats.FRAC_BITS_MAX
+        assert formats.accumulator_bound(fan_in, fmt.frac_bits, fmt.threshold) <= formats.ACC_MAX
+        assert fmt.beta == round_half_up(beta * 256)
+        if fmt.frac_bits < formats.FRAC_BITS_MAX:  # one more bit would break a rule
+            theta = round_half_up(threshold * 2.0 ** (shift + fmt.frac_bits + 1))
+            assert theta > 4096 or formats.accumulator_bound(fan_in, fmt.frac_bits + 1, theta) > formats.ACC_MAX
