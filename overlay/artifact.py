@@ -44,6 +44,7 @@ from typing import Any, Dict, Mapping, Tuple, Union
 
 import numpy as np
 
+from ..training.encoding import Encoding
 from . import formats
 from .capacity import Requirements
 
@@ -67,10 +68,6 @@ NEURON_PARAMS: Dict[str, Dict[str, Tuple[int, int]]] = {
     },
 }
 
-#: Input encodings the host knows, and the timestep counter's range (u16).
-ENCODING_KINDS = ("rate", "raster")
-STEPS_MIN = 1
-STEPS_MAX = 2 ** 16 - 1
 
 _HEADER_KEYS = ("n_inputs", "encoding", "meta", "layers")
 _LAYER_KEYS = ("neuron", "weight_shift", "frac_bits", "params", "offset", "shape")
@@ -207,13 +204,13 @@ def _check_layer(index: int, layer: Layer) -> None:
 
 
 def _check_encoding(encoding: Any) -> None:
+    """The encoding's own rules (kind, steps up to the IP's timestep counter, gain)."""
     if not isinstance(encoding, dict):
         raise ArtifactError(f"encoding must be a dict, got {type(encoding).__name__}")
-    if encoding.get("kind") not in ENCODING_KINDS:
-        raise ArtifactError(
-            f"encoding: kind {encoding.get('kind')!r} is not one of {', '.join(map(repr, ENCODING_KINDS))}"
-        )
-    _check_int(encoding.get("steps"), STEPS_MIN, STEPS_MAX, "encoding: steps")
+    try:
+        Encoding.from_dict(encoding)
+    except ValueError as exc:
+        raise ArtifactError(str(exc)) from exc
 
 
 @dataclass(frozen=True, eq=False)

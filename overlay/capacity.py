@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import List, Sequence, Tuple
 
+from . import formats
+
 
 @dataclass(frozen=True)
 class Capacity:
@@ -34,7 +36,7 @@ class Capacity:
     synapses: int = 512 * 1024
     layers: int = 8
     fan_in: int = 1024
-    steps: int = 65535
+    steps: int = formats.STEPS_MAX
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -37,6 +37,9 @@ BETA_ONE = 2 ** BETA_BITS
 THRESHOLD_MIN = 1
 THRESHOLD_MAX = STATE_MAX
 
+#: Timesteps per sample: the IP's step counter is 16 bits unsigned.
+STEPS_MAX = 2 ** 16 - 1
+
 #: Neuron models the IP knows, by their artifact name.
 NEURON_MODELS = ("lif",)
 

@@ -30,8 +30,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..overlay import formats
+
 KINDS = ("rate", "raster")
-MAX_STEPS = 65535
+MAX_STEPS = formats.STEPS_MAX
 MAX_GAIN = 1e3
 
 
