@@ -118,7 +118,7 @@ def main():
 
     table("Accuracy and bit-exactness (test split)",
           ["data", "network", "steps", "float", "4-bit QAT", "emulator", "4-bit - float (pts)",
-           "verify mismatches", "output spikes/sample", "synaptic events/sample", "energy nJ/sample"],
+           "verify mismatches", "output spikes/sample", "synaptic events/sample", "energy nJ/sample (neuromorphic preset)"],
           accuracy_rows)
     table("Speed (ratios measured in the same run)",
           ["data", "network", "test samples", "snnTorch float inference (samples/s)", "emulator (samples/s)",
