@@ -59,12 +59,19 @@ _DIGEST_BYTES = 32
 MIN_FILE_BYTES = _PREFIX.size + _DIGEST_BYTES
 
 #: Integer parameters of each neuron model: name -> (min, max), both inclusive.
-#: Every model has a ``threshold`` (state LSBs): the reset subtracts it, so the
-#: accumulator bound depends on it.
+#: Every model has a ``threshold`` (state LSBs); the LIF reset subtracts it, so the
+#: accumulator bound counts it (for Izhikevich layers the bound is conservative).
 NEURON_PARAMS: Dict[str, Dict[str, Tuple[int, int]]] = {
     "lif": {
         "beta": (0, formats.BETA_ONE),
         "threshold": (formats.THRESHOLD_MIN, formats.THRESHOLD_MAX),
+    },
+    "izhikevich": {
+        **{name: (formats.COEF_MIN, formats.COEF_MAX) for name in ("a1", "a2", "a3", "b1", "b2")},
+        **{
+            name: (formats.STATE_MIN, formats.STATE_MAX)
+            for name in ("a0", "b3", "c", "d", "threshold", "v_init", "u_init")
+        },
     },
 }
 
@@ -116,7 +123,8 @@ class Layer:
         frac_bits: ``F``, fractional state bits beyond the weight LSB, in [0, FRAC_BITS_MAX];
             the state LSB is 2**-(e + F).
         params: the model's integer parameters, see :data:`NEURON_PARAMS`; for "lif",
-            ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs).
+            ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs); for
+            "izhikevich" see ``overlay/izhikevich.py``.
     """
 
     neuron: str
@@ -200,6 +208,12 @@ def _check_layer(index: int, layer: Layer) -> None:
             f"{where}: accumulator bound {bound} (fan-in {layer.n_in}, frac_bits {layer.frac_bits}, "
             f"threshold {layer.params['threshold']}) exceeds the {formats.ACC_BITS}-bit limit "
             f"{formats.ACC_MAX}: lower frac_bits or the fan-in"
+        )
+    square_shift = layer.weight_shift + layer.frac_bits
+    if layer.neuron == "izhikevich" and not 0 <= square_shift <= formats.SQUARE_SHIFT_MAX:
+        raise ArtifactError(
+            f"{where}: the square shift weight_shift + frac_bits = {square_shift} is outside "
+            f"[0, {formats.SQUARE_SHIFT_MAX}]"
         )
 
 

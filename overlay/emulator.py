@@ -19,11 +19,11 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import lif
+from . import izhikevich, lif
 from .artifact import Artifact
 
-#: Integer neuron models by artifact name: each module has initial_state() and step().
-NEURON_MODELS = {"lif": lif}
+#: Integer neuron models by artifact name: each module has STATE_NAMES, initial_state() and step().
+NEURON_MODELS = {"lif": lif, "izhikevich": izhikevich}
 
 @dataclass(frozen=True)
 class Counts:
@@ -109,10 +109,10 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
         shifted_weights = np.ascontiguousarray(layer.weights.T, dtype=np.float32) * 2.0 ** layer.frac_bits
         drive = (layer_input.reshape(steps * n_samples, layer.n_in) @ shifted_weights).astype(np.int32)
         drive = drive.reshape(steps, n_samples, layer.n_out)
-        state = model.initial_state(n_samples, layer.n_out)
+        state = model.initial_state(n_samples, layer)
         out = np.empty((steps, n_samples, layer.n_out), dtype=np.float32)
         for t in range(steps):
-            state, out[t] = model.step(state, drive[t], layer.params)
+            state, out[t] = model.step(state, drive[t], layer)
         counts["events"][index] = int(layer_input.sum(dtype=np.float64)) * layer.n_out
         counts["spikes"][index] = int(out.sum(dtype=np.float64))
         counts["updates"][index] = layer.n_out * steps * n_samples

@@ -40,8 +40,18 @@ THRESHOLD_MAX = STATE_MAX
 #: Timesteps per sample: the IP's step counter is 16 bits unsigned.
 STEPS_MAX = 2 ** 16 - 1
 
+#: Izhikevich coefficients a1, a2, a3, b1, b2: 16-bit signed with this many fraction
+#: bits, so a real coefficient lies in [-8, 8) with a resolution of 2**-12.
+COEF_BITS = 16
+COEF_FRAC_BITS = 12
+COEF_MAX = 2 ** (COEF_BITS - 1) - 1
+COEF_MIN = -(2 ** (COEF_BITS - 1))
+
+#: The Izhikevich square shift e + F (the state LSB exponent) must lie in this range.
+SQUARE_SHIFT_MAX = 24
+
 #: Neuron models the IP knows, by their artifact name.
-NEURON_MODELS = ("lif",)
+NEURON_MODELS = ("lif", "izhikevich")
 
 
 def accumulator_bound(fan_in: int, frac_bits: int, threshold: int) -> int:

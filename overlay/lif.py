@@ -14,40 +14,42 @@ caches the comparison of the previous step so that it is not computed twice.
 """
 from __future__ import annotations
 
-from typing import Mapping, Tuple
+from typing import Tuple
 
 import numpy as np
 
 from . import formats
+from .artifact import Layer
 
 #: Names of the architectural state registers, in state-tuple order.
 STATE_NAMES = ("v",)
 
 
-def initial_state(n_samples: int, n_neurons: int) -> Tuple[np.ndarray, np.ndarray]:
-    """A fresh sample: ``v`` int32 zeros and no previous spike, both [n_samples, n_neurons]."""
-    shape = (n_samples, n_neurons)
+def initial_state(n_samples: int, layer: Layer) -> Tuple[np.ndarray, np.ndarray]:
+    """A fresh sample: ``v`` int32 zeros and no previous spike, both [n_samples, n_out]."""
+    shape = (n_samples, layer.n_out)
     return np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=bool)
 
 
 def step(
     state: Tuple[np.ndarray, np.ndarray],
     drive: np.ndarray,
-    params: Mapping[str, int],
+    layer: Layer,
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Advance one timestep.
 
     Args:
         state: ``(v, s)``: v int32 [N, n] in state LSBs, s bool [N, n] the previous spikes.
         drive: the synaptic current shifted into state LSBs, ``I << F``, int32 [N, n].
-        params: ``beta`` (beta_q, leak factor beta_q / 256) and ``threshold`` (state LSBs).
+        layer: the artifact layer; its params ``beta`` (beta_q, leak factor beta_q / 256)
+            and ``threshold`` (state LSBs).
 
     Returns:
         ``((v, s), s)`` with the new potentials and spikes bool [N, n].
     """
     v, fired = state
-    theta = np.int32(params["threshold"])
-    acc = v * np.int32(params["beta"])
+    theta = np.int32(layer.params["threshold"])
+    acc = v * np.int32(layer.params["beta"])
     acc >>= formats.BETA_BITS
     acc += drive
     acc -= fired * theta

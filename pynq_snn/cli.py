@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from . import __version__
+from .training import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
@@ -52,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a network: float warm-up, then 4-bit QAT; write a checkpoint")
     _add_data_options(p, required=True)
-    p.add_argument("--neuron", choices=("lif",), default="lif", help="neuron model (default lif)")
+    p.add_argument("--neuron", choices=NEURONS, default="lif",
+                   help="neuron model of every layer: lif, izh-norm (normalized Izhikevich) or izh (standard, mV)")
+    p.add_argument("--output-neuron", choices=NEURONS, default=None,
+                   help="neuron model of the output layer (default: --neuron)")
+    p.add_argument("--preset", default="RS",
+                   help="Izhikevich preset: RS, IB, CH (izh-norm); RS, IB, CH, FS, LTS (izh) (default RS)")
     p.add_argument("--hidden", type=_positive_ints, default=None, help="hidden layer sizes, e.g. 128 or 256,128")
     p.add_argument("--epochs", type=int, default=None, help="float warm-up epochs (default: per data set)")
     p.add_argument("--qat-epochs", type=int, default=None, help="4-bit QAT epochs (default: per data set)")
@@ -111,7 +117,7 @@ def cmd_train(args) -> int:
     from .pipeline import TrainOptions, save_checkpoint, train
 
     options = TrainOptions(
-        data=args.data, neuron=args.neuron, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
+        data=args.data, neuron=args.neuron, output_neuron=args.output_neuron, preset=args.preset, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
     )

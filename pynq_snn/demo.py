@@ -37,7 +37,7 @@ def run_demo(args) -> int:
     qat_epoch = sum(e.seconds for e in result.qat_history) / max(len(result.qat_history), 1)
     lines = [
         "",
-        f"== pynq-snn demo: {'-'.join(map(str, artifact.sizes))} LIF on {args.data}, "
+        f"== pynq-snn demo: {'-'.join(map(str, artifact.sizes))} {result.options.neuron} on {args.data}, "
         f"{artifact.n_steps} timesteps ==",
         f"float accuracy:         {result.float_accuracy:.2%}",
         f"4-bit accuracy:         {result.quant_accuracy:.2%} (quantized torch model)",

@@ -38,6 +38,8 @@ class TrainOptions:
 
     data: str = "randman"
     neuron: str = "lif"
+    output_neuron: Optional[str] = None
+    preset: str = "RS"
     seed: int = 0
     data_seed: int = DEFAULT_DATA_SEED
     hidden: Optional[List[int]] = None
@@ -91,6 +93,8 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
     config = NetworkConfig(
         sizes=[dataset.n_inputs, *options.hidden, dataset.n_classes],
         neuron=options.neuron,
+        output_neuron=options.output_neuron,
+        preset=options.preset,
         beta=options.beta,
         threshold=options.threshold,
         spike_grad=options.spike_grad,

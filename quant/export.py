@@ -31,11 +31,11 @@ def to_artifact(
             fmt = layer.integer_format()
             layers.append(
                 Layer(
-                    neuron=model.config.neuron,
+                    neuron=layer.artifact_neuron,
                     weights=weights.cpu().numpy().astype(np.int8),
                     weight_shift=shift,
                     frac_bits=fmt.frac_bits,
-                    params={"beta": fmt.beta, "threshold": fmt.threshold},
+                    params=dict(fmt.params),
                 )
             )
     artifact = Artifact(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Dict
 
 import torch
 
@@ -49,13 +50,12 @@ def weight_shift_from_scale(scale: float) -> int:
 @dataclass(frozen=True)
 class LayerFormat:
     """The integers a layer runs with: weight shift ``e``, state fraction ``F``, and
-    the neuron parameters in state LSBs (``beta_q`` = beta * 256, ``theta`` = threshold
-    * 2**(e+F))."""
+    the neuron's integer parameters (``overlay/artifact.py``'s table) in state LSBs
+    ``2**-(e+F)`` or, for Izhikevich coefficients, with 12 fraction bits."""
 
     weight_shift: int
     frac_bits: int
-    beta: int
-    threshold: int
+    params: Dict[str, int]
 
     @property
     def state_scale(self) -> float:
@@ -63,21 +63,64 @@ class LayerFormat:
         return 2.0 ** -(self.weight_shift + self.frac_bits)
 
 
+def level_lsb(value: float, weight_shift: int, frac_bits: int) -> int:
+    """A level (threshold, reset, offset) in state LSBs: ``round(value * 2**(e+F))``, saturated."""
+    q = round_half_up(value * 2.0 ** (weight_shift + frac_bits))
+    return min(max(q, formats.STATE_MIN), formats.STATE_MAX)
+
+
 def threshold_lsb(threshold: float, weight_shift: int, frac_bits: int) -> int:
     """``round(threshold * 2**(e+F))`` clamped to [THRESHOLD_MIN, THRESHOLD_MAX]."""
-    q = round_half_up(threshold * 2.0 ** (weight_shift + frac_bits))
-    return min(max(q, formats.THRESHOLD_MIN), formats.THRESHOLD_MAX)
+    return max(level_lsb(threshold, weight_shift, frac_bits), formats.THRESHOLD_MIN)
+
+
+def frac_bits_for(scale: float, weight_shift: int, fan_in: int) -> int:
+    """The largest ``F`` in [0, FRAC_BITS_MAX] whose state holds ``scale`` in at most
+    THRESHOLD_TARGET LSBs and whose accumulator bound holds (0 if none does)."""
+    chosen = 0
+    for frac_bits in range(formats.FRAC_BITS_MAX + 1):
+        level = threshold_lsb(scale, weight_shift, frac_bits)
+        fits = level <= THRESHOLD_TARGET
+        bounded = formats.accumulator_bound(fan_in, frac_bits, level) <= formats.ACC_MAX
+        if fits and bounded:
+            chosen = frac_bits
+    return chosen
 
 
 def lif_format(weight_shift: int, fan_in: int, beta: float, threshold: float) -> LayerFormat:
-    """Pick ``F`` for a LIF layer: the largest in [0, FRAC_BITS_MAX] whose threshold
-    fits in THRESHOLD_TARGET LSBs and whose accumulator bound holds (F = 0 otherwise)."""
-    chosen = 0
-    for frac_bits in range(formats.FRAC_BITS_MAX + 1):
-        theta = threshold_lsb(threshold, weight_shift, frac_bits)
-        fits = theta <= THRESHOLD_TARGET
-        bounded = formats.accumulator_bound(fan_in, frac_bits, theta) <= formats.ACC_MAX
-        if fits and bounded:
-            chosen = frac_bits
+    """A LIF layer's integers: ``F`` from the threshold, ``beta_q = round(beta * 256)``."""
+    frac_bits = frac_bits_for(threshold, weight_shift, fan_in)
     beta_q = min(max(round_half_up(beta * formats.BETA_ONE), 0), formats.BETA_ONE)
-    return LayerFormat(weight_shift, chosen, beta_q, threshold_lsb(threshold, weight_shift, chosen))
+    return LayerFormat(
+        weight_shift, frac_bits, {"beta": beta_q, "threshold": threshold_lsb(threshold, weight_shift, frac_bits)}
+    )
+
+
+def coefficient(value: float) -> int:
+    """An Izhikevich coefficient with 12 fraction bits: ``round(value * 4096)``, saturated."""
+    q = round_half_up(value * 2 ** formats.COEF_FRAC_BITS)
+    return min(max(q, formats.COEF_MIN), formats.COEF_MAX)
+
+
+def izhikevich_format(weight_shift: int, fan_in: int, params) -> LayerFormat:
+    """An Izhikevich layer's integers (``params``: IzhikevichParams, per-timestep units).
+
+    ``F`` is chosen from the largest level the state must hold; the square shift
+    ``Q = e + F`` must lie in [0, SQUARE_SHIFT_MAX] (ValueError otherwise).
+    """
+    frac_bits = frac_bits_for(params.scale, weight_shift, fan_in)
+    square_shift = weight_shift + frac_bits
+    if not 0 <= square_shift <= formats.SQUARE_SHIFT_MAX:
+        raise ValueError(
+            f"Izhikevich layer: weight scale 2**{-weight_shift} leaves the square shift e + F = {square_shift} "
+            f"outside [0, {formats.SQUARE_SHIFT_MAX}]: the weights are too large for the state format"
+        )
+    levels = {
+        name: level_lsb(getattr(params, name), weight_shift, frac_bits)
+        for name in ("a0", "b3", "c", "d", "v_init", "u_init")
+    }
+    return LayerFormat(weight_shift, frac_bits, {
+        **{name: coefficient(getattr(params, name)) for name in ("a1", "a2", "a3", "b1", "b2")},
+        **levels,
+        "threshold": level_lsb(params.v_th, weight_shift, frac_bits),
+    })

@@ -2,7 +2,7 @@
 
 Each layer is a Brevitas ``QuantLinear`` (4-bit narrow-range weights in [-7, 7],
 power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias)
-followed by the quantized LIF of :mod:`.qlif`. The current ``I * 2**-e`` that
+followed by the quantized LIF of :mod:`.qlif` or Izhikevich of :mod:`.qizhikevich`. The current ``I * 2**-e`` that
 Brevitas computes is moved into state LSBs by multiplying with ``2**(e+F)``,
 which is exact, so the forward pass *is* the integer arithmetic of the IP in
 training and in eval mode alike.
@@ -19,14 +19,19 @@ from torch import nn
 from ..overlay import formats
 from ..training import surrogate
 from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers
-from .fixed_point import LayerFormat, lif_format, weight_shift_from_scale
+from .fixed_point import LayerFormat, izhikevich_format, lif_format, weight_shift_from_scale
+from .qizhikevich import qizh_step
 from .qlif import qlif_step
 
 
 class QuantSpikingLinear(nn.Module):
-    """4-bit dense synapses (Brevitas) followed by quantized LIF neurons."""
+    """4-bit dense synapses (Brevitas) followed by quantized neurons of one model.
 
-    def __init__(self, n_in: int, n_out: int, beta: float, threshold: float, spike_grad: str):
+    ``kind`` is "lif" (params: ``beta``, ``threshold``) or an Izhikevich model
+    ("izh-norm", "izh"; params: an IzhikevichParams).
+    """
+
+    def __init__(self, n_in: int, n_out: int, kind: str, params, spike_grad: str):
         super().__init__()
         self.linear = QuantLinear(
             n_in,
@@ -35,9 +40,14 @@ class QuantSpikingLinear(nn.Module):
             weight_quant=Int8WeightPerTensorFixedPoint,
             weight_bit_width=formats.WEIGHT_BITS,
         )
-        self.beta = float(beta)
-        self.threshold = float(threshold)
+        self.kind = kind
+        self.params = params
         self.spike = surrogate.get(spike_grad)
+
+    @property
+    def artifact_neuron(self) -> str:
+        """The IP's name of this layer's neuron model."""
+        return "lif" if self.kind == "lif" else "izhikevich"
 
     def integer_weights(self) -> Tuple[torch.Tensor, int]:
         """Brevitas's own integer weights (int [n_out, n_in]) and the shift ``e``."""
@@ -45,19 +55,40 @@ class QuantSpikingLinear(nn.Module):
         return quant.int().detach(), weight_shift_from_scale(float(quant.scale.detach()))
 
     def integer_format(self) -> LayerFormat:
-        """The layer's integers as they stand now: weight shift, F, beta_q, theta."""
-        scale = float(self.linear.quant_weight().scale.detach())
-        return lif_format(weight_shift_from_scale(scale), self.linear.in_features, self.beta, self.threshold)
+        """The layer's integers as they stand now: weight shift, F and neuron parameters."""
+        shift = weight_shift_from_scale(float(self.linear.quant_weight().scale.detach()))
+        fan_in = self.linear.in_features
+        if self.kind == "lif":
+            return lif_format(shift, fan_in, self.params["beta"], self.params["threshold"])
+        return izhikevich_format(shift, fan_in, self.params)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         fmt = self.integer_format()
-        current = self.linear(x) * (2.0 ** (fmt.weight_shift + fmt.frac_bits))
-        v = torch.zeros_like(current[0])
+        shift = fmt.weight_shift + fmt.frac_bits
+        drive = self.linear(x) * (2.0 ** shift)
+        p = fmt.params
         spikes = []
-        for t in range(current.shape[0]):
-            spk, v = qlif_step(current[t], v, fmt.beta, fmt.threshold, self.spike)
-            spikes.append(spk)
-        return torch.stack(spikes), {"v": v}
+        if self.kind == "lif":
+            v = torch.zeros_like(drive[0])
+            for t in range(drive.shape[0]):
+                spk, v = qlif_step(drive[t], v, p["beta"], p["threshold"], self.spike)
+                spikes.append(spk)
+            return torch.stack(spikes), {"v": v}
+        drive = drive.double()
+        v = torch.full_like(drive[0], p["v_init"])
+        u = torch.full_like(drive[0], p["u_init"])
+        spike_scale = max(self.params.scale * 2.0 ** shift, 1.0)
+        for t in range(drive.shape[0]):
+            spk, v, u = qizh_step(drive[t], v, u, p, shift, self.spike, spike_scale)
+            spikes.append(spk.float())
+        return torch.stack(spikes), {"v": v, "u": u}
+
+
+def neuron_params(kind: str, config: NetworkConfig):
+    """Float neuron parameters of a layer of model ``kind``."""
+    if kind == "lif":
+        return {"beta": config.beta, "threshold": config.threshold}
+    return config.izhikevich_params(kind)
 
 
 class QuantSpikingMLP(nn.Module):
@@ -69,10 +100,10 @@ class QuantSpikingMLP(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
         self.config = config
-        pairs = zip(config.sizes[:-1], config.sizes[1:])
+        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         self.layers = nn.ModuleList(
-            QuantSpikingLinear(n_in, n_out, config.beta, config.threshold, config.spike_grad)
-            for n_in, n_out in pairs
+            QuantSpikingLinear(n_in, n_out, kind, neuron_params(kind, config), config.spike_grad)
+            for n_in, n_out, kind in shapes
         )
 
     def forward(self, x: torch.Tensor) -> NetworkOutput:

@@ -246,7 +246,7 @@ def test_a_header_that_is_not_json_is_refused():
     (lambda h: h["layers"][0].update(shape=[1, 3]), "3 unexplained bytes"),
     (lambda h: h.update(layers={}), "layers must be a list"),
     (lambda h: h["layers"][0].update(weight_shift="3"), "weight_shift must be an integer"),
-    (lambda h: h["layers"][0].update(neuron="izhikevich"), "unknown neuron model 'izhikevich'"),
+    (lambda h: h["layers"][0].update(neuron="hodgkin-huxley"), "unknown neuron model 'hodgkin-huxley'"),
     (lambda h: h["layers"][0].update(neuron=["lif"]), r"unknown neuron model \['lif'\]"),
     (lambda h: h["layers"][0]["params"].pop("beta"), r"missing \['beta'\]"),
     (lambda h: h.update(n_inputs=4), "layer 0: n_in is 3, but the artifact's n_inputs is 4"),

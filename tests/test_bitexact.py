@@ -1,11 +1,15 @@
 """The promise: the quantized torch model and the emulator agree integer for integer.
 
-Seeded random networks of varied depth, width, leak, threshold, weight scale and
-input rate are exported and run on both; output spikes, every layer's raster and
-every final membrane state must be identical. Neither side calls the other: the
-torch model runs Brevitas's weights through ``quant/qlif.py``, the emulator runs
-the artifact's integers through ``overlay/lif.py``.
+Seeded random networks of varied depth, width, neuron model per layer (LIF,
+normalized and standard Izhikevich with perturbed presets), weight scale and input
+rate are exported and run on both; output spikes, every layer's raster and every
+final state (v, and u for Izhikevich) must be identical. Neither side calls the
+other: the torch model runs Brevitas's weights through ``quant/qlif.py`` and
+``quant/qizhikevich.py``, the emulator runs the artifact's integers through
+``overlay/lif.py`` and ``overlay/izhikevich.py``.
 """
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -18,19 +22,36 @@ from pynq_snn.overlay.emulator import emulate
 from pynq_snn.quant.export import to_artifact
 from pynq_snn.quant.network import QuantSpikingMLP
 from pynq_snn.training.network import NetworkConfig
+from pynq_snn.training.neurons.izhikevich import PRESETS, preset
 from pynq_snn.verify import compare
 
 
-def random_network(seed: int):
-    """A random quantized network and random input spikes, both fixed by ``seed``."""
+def random_izhikevich(rng, kind: str):
+    """A preset of ``kind`` with every parameter scaled by a random factor in [0.5, 2]."""
+    base = preset(kind, str(rng.choice(list(PRESETS[kind]))))
+    return replace(base, **{k: v * float(rng.uniform(0.5, 2)) for k, v in base.to_dict().items()})
+
+
+def random_network(seed: int, kinds=("lif", "izh-norm", "izh")):
+    """A random quantized network and random input spikes, both fixed by ``seed``.
+
+    Every layer draws its own neuron model among ``kinds`` and its own parameters.
+    """
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(1, 48))] + [int(rng.integers(1, 48)) for _ in range(rng.integers(1, 4))]
     model = QuantSpikingMLP(NetworkConfig(sizes=sizes))
     with torch.no_grad():
         for layer in model.layers:
-            layer.beta = float(rng.choice([0.0, 1.0, rng.uniform(0, 1)]))
-            layer.threshold = float(10 ** rng.uniform(-1.5, 0.7))
-            scale = 10 ** rng.uniform(-2, 0.5)
+            layer.kind = str(rng.choice(kinds))
+            if layer.kind == "lif":
+                layer.params = {
+                    "beta": float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
+                    "threshold": float(10 ** rng.uniform(-1.5, 0.7)),
+                }
+                scale = 10 ** rng.uniform(-2, 0.5)
+            else:
+                layer.params = random_izhikevich(rng, layer.kind)
+                scale = layer.params.scale * 10 ** rng.uniform(-1.5, 0)
             layer.linear.weight.copy_(torch.from_numpy(rng.normal(0, scale, layer.linear.weight.shape)))
     steps, samples = int(rng.integers(1, 30)), int(rng.integers(1, 9))
     rate = rng.uniform(0, 1)
@@ -47,19 +68,22 @@ def test_quantized_model_equals_emulator_on_random_networks(seed):
     assert report.output_spike_mismatches == 0
     assert report.raster_mismatches == 0
     assert report.state_mismatches == 0
-    assert report.states_compared == spikes.shape[1] * sum(artifact.sizes[1:])
+    n_states = sum(n * (1 if layer.neuron == "lif" else 2) for n, layer in zip(artifact.sizes[1:], artifact.layers))
+    assert report.states_compared == spikes.shape[1] * n_states
 
 
 def test_random_cases_reach_saturation_and_spiking():
     """The random cases exercise the edges: saturated states and busy layers occur."""
-    saturated = busy = 0
+    saturated = {"lif": 0, "izhikevich": 0}
+    busy = {"lif": 0, "izhikevich": 0}
     for seed in range(40):
         model, artifact, spikes = random_network(seed)
         result = emulate(artifact, spikes)
-        states = np.concatenate([s["v"].ravel() for s in result.final_states])
-        saturated += int(np.any(np.abs(states) >= formats.STATE_MAX))
-        busy += int(result.counts.spikes.sum() > 0)
-    assert saturated > 0 and busy > 10
+        for layer, n_spikes, final in zip(artifact.layers, result.counts.spikes, result.final_states):
+            states = np.concatenate([v.ravel() for v in final.values()])
+            saturated[layer.neuron] += int(np.any(np.abs(states) >= formats.STATE_MAX))
+            busy[layer.neuron] += int(n_spikes > 0)
+    assert min(saturated.values()) > 0 and min(busy.values()) > 10
 
 
 def test_artifact_bytes_roundtrip_keeps_bit_exactness():

@@ -39,6 +39,27 @@ def test_train_export_run_verify_info(trained, capsys):
     assert info["usage"]["synapses"] == {"used": 64 * 12 + 12 * 10, "capacity": 524288}
 
 
+@pytest.mark.parametrize("neuron", [["--neuron", "izh-norm", "--preset", "CH"],
+                                    ["--neuron", "izh", "--preset", "FS", "--output-neuron", "lif"]])
+def test_izhikevich_networks_export_run_and_verify_bit_exact(neuron, tmp_path, capsys):
+    model, artifact = tmp_path / "izh.pt", tmp_path / "izh.snn"
+    assert main(["train", *TINY, *neuron, "--out", str(model)]) == 0
+    assert main(["export", str(model), "--out", str(artifact)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(artifact), "--json"]) == 0
+    verify = last_json(capsys)
+    assert verify["ok"] and verify["states_compared"] > 0
+    assert main(["info", str(artifact), "--json"]) == 0
+    layers = last_json(capsys)["layers"]
+    assert layers[0]["neuron"] == "izhikevich"
+
+
+def test_unknown_preset_is_refused(tmp_path, capsys):
+    assert main(["train", *TINY, "--neuron", "izh-norm", "--preset", "XX", "--out", str(tmp_path / "m.pt")]) == 2
+    assert "unknown izh-norm preset 'XX'; choose one of RS, IB, CH" in capsys.readouterr().err
+    assert not (tmp_path / "m.pt").exists()
+
+
 def test_emulator_accuracy_equals_the_quantized_models(trained, capsys):
     """The 4-bit accuracy measured at training time is what the emulator reproduces."""
     model, artifact = trained

@@ -74,3 +74,32 @@ def test_predictions_are_most_spikes_with_ties_to_the_lowest_index():
 def test_bad_input_is_refused_with_the_limit(spikes, message):
     with pytest.raises(ValueError, match=message):
         emulate(one_neuron(7, 256, 10), spikes)
+
+
+def izhikevich_neuron(steps: int, **params) -> Artifact:
+    base = dict(a1=4096, a2=0, a3=0, b1=0, b2=0, a0=0, b3=0, c=0, d=0, threshold=1000, v_init=0, u_init=0)
+    base.update(params)
+    layer = Layer("izhikevich", np.array([[1]], dtype=np.int8), 4, 0, base)  # Q = e + F = 4
+    return Artifact(n_inputs=1, layers=(layer,), encoding={"kind": "raster", "steps": steps}, meta={})
+
+
+def test_izhikevich_square_term_is_a_floor_shift_by_q():
+    # a1 = 1.0: v += (v*v) >> 4. v_init = 20: 20 + 400 // 16 = 45; 45 + 2025 // 16 = 171
+    result = run(izhikevich_neuron(2, v_init=20), [0, 0])
+    assert result.final_states[0]["v"].item() == 171
+
+
+def test_izhikevich_reset_lands_at_the_next_step_and_u_sees_the_old_v():
+    # b1 = 0.5 (2048): u += v >> 1 from the v before the update. threshold 30.
+    # t0: v = 40 + 0 = 40 > 30 fires; u = 0 + 20 = 20.
+    # t1: reset v = c = 5, u = 20 + d = 27; then v = 5 + 1 (drive 1 << 0), u = 27 + (5 >> 1) = 29.
+    artifact = izhikevich_neuron(2, a1=0, b1=2048, c=5, d=7, threshold=30, v_init=40)
+    result = run(artifact, [0, 1])
+    assert result.output_spikes[:, 0, 0].tolist() == [1, 0]
+    assert result.final_states[0]["v"].item() == 6
+    assert result.final_states[0]["u"].item() == 29
+
+
+def test_izhikevich_state_saturates():
+    result = run(izhikevich_neuron(3, v_init=2000, threshold=32767), [0, 0, 0])
+    assert result.final_states[0]["v"].item() == 32767

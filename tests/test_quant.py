@@ -53,8 +53,8 @@ def test_frac_bits_keep_the_threshold_within_4096_lsbs_and_the_accumulator_bound
         threshold, beta = float(10 ** rng.uniform(-2, 1)), float(rng.uniform(0, 1))
         fmt = lif_format(shift, fan_in, beta, threshold)
         assert 0 <= fmt.frac_bits <= formats.FRAC_BITS_MAX
-        assert formats.accumulator_bound(fan_in, fmt.frac_bits, fmt.threshold) <= formats.ACC_MAX
-        assert fmt.beta == round_half_up(beta * 256)
+        assert formats.accumulator_bound(fan_in, fmt.frac_bits, fmt.params["threshold"]) <= formats.ACC_MAX
+        assert fmt.params["beta"] == round_half_up(beta * 256)
         if fmt.frac_bits < formats.FRAC_BITS_MAX:  # one more bit would break a rule
             theta = round_half_up(threshold * 2.0 ** (shift + fmt.frac_bits + 1))
             assert theta > 4096 or formats.accumulator_bound(fan_in, fmt.frac_bits + 1, theta) > formats.ACC_MAX

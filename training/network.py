@@ -13,22 +13,24 @@ a timestep-by-timestep loop because there is no recurrence and no synaptic delay
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
+from . import NEURONS
 from .neurons import LIF
-
-NEURONS = ("lif",)
+from .neurons.izhikevich import PRESETS, Izhikevich, IzhikevichParams, preset
 
 
 @dataclass
 class NetworkConfig:
     """Topology and neuron parameters of a network: everything needed to rebuild it.
 
-    ``sizes`` = [n_inputs, hidden..., n_outputs]; ``beta`` is the LIF leak per step,
-    ``threshold`` the firing threshold in units of the synaptic current.
+    ``sizes`` = [n_inputs, hidden..., n_outputs]. ``neuron`` is every layer's model
+    unless ``output_neuron`` names another one for the last layer. LIF layers use
+    ``beta`` (leak per step) and ``threshold`` (in units of the synaptic current);
+    Izhikevich layers use the named ``preset``.
     """
 
     sizes: List[int]
@@ -36,13 +38,27 @@ class NetworkConfig:
     beta: float = 0.9
     threshold: float = 1.0
     spike_grad: str = "atan"
+    output_neuron: Optional[str] = None
+    preset: str = "RS"
 
     def __post_init__(self):
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
-        if self.neuron not in NEURONS:
-            raise ValueError(f"unknown neuron {self.neuron!r}; choose one of {', '.join(NEURONS)}")
+        for name in (self.neuron, self.output_neuron or self.neuron):
+            if name not in NEURONS:
+                raise ValueError(f"unknown neuron {name!r}; choose one of {', '.join(NEURONS)}")
+            if name in PRESETS:
+                preset(name, self.preset)
         self.sizes = [int(n) for n in self.sizes]
+
+    def layer_neurons(self) -> List[str]:
+        """The neuron model of each layer, first to last."""
+        hidden = [self.neuron] * (len(self.sizes) - 2)
+        return hidden + [self.output_neuron or self.neuron]
+
+    def izhikevich_params(self, neuron: str) -> IzhikevichParams:
+        """The float parameters of an Izhikevich layer of model ``neuron``."""
+        return preset(neuron, self.preset)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,6 +73,19 @@ class NetworkOutput:
     final_states: List[Dict[str, torch.Tensor]] = field(default_factory=list)
 
 
+def run_neuron(neuron: nn.Module, current: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """Step ``neuron`` (call shape ``spk, *state = neuron(cur, *state)``) over current [T, B, n].
+
+    Returns the spikes [T, B, n] and the final state by name (``neuron.STATE_NAMES``).
+    """
+    state: tuple = ()
+    spikes = []
+    for t in range(current.shape[0]):
+        spk, *state = neuron(current[t], *state)
+        spikes.append(spk)
+    return torch.stack(spikes), dict(zip(neuron.STATE_NAMES, state))
+
+
 def run_layers(layers: Sequence[nn.Module], x: torch.Tensor) -> NetworkOutput:
     """Apply spiking layers in order; each returns ``(spikes, final_state)``."""
     rasters, finals = [], []
@@ -67,22 +96,23 @@ def run_layers(layers: Sequence[nn.Module], x: torch.Tensor) -> NetworkOutput:
     return NetworkOutput(spikes=x, rasters=rasters, final_states=finals)
 
 
-class SpikingLinear(nn.Module):
-    """Dense synapses followed by a layer of float LIF neurons."""
+def make_neuron(kind: str, config: NetworkConfig) -> nn.Module:
+    """The float neuron module of model ``kind`` with the config's parameters."""
+    if kind == "lif":
+        return LIF(beta=config.beta, threshold=config.threshold, spike_grad=config.spike_grad)
+    return Izhikevich(config.izhikevich_params(kind), spike_grad=config.spike_grad)
 
-    def __init__(self, n_in: int, n_out: int, beta: float, threshold: float, spike_grad: str):
+
+class SpikingLinear(nn.Module):
+    """Dense synapses followed by a layer of float spiking neurons."""
+
+    def __init__(self, n_in: int, n_out: int, neuron: nn.Module):
         super().__init__()
         self.linear = nn.Linear(n_in, n_out, bias=False)
-        self.neuron = LIF(beta=beta, threshold=threshold, spike_grad=spike_grad)
+        self.neuron = neuron
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        current = self.linear(x)
-        mem = torch.zeros_like(current[0])
-        spikes = []
-        for t in range(current.shape[0]):
-            spk, mem = self.neuron(current[t], mem)
-            spikes.append(spk)
-        return torch.stack(spikes), {"v": mem}
+        return run_neuron(self.neuron, self.linear(x))
 
 
 class SpikingMLP(nn.Module):
@@ -91,9 +121,9 @@ class SpikingMLP(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
         self.config = config
-        pairs = zip(config.sizes[:-1], config.sizes[1:])
+        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         self.layers = nn.ModuleList(
-            SpikingLinear(n_in, n_out, config.beta, config.threshold, config.spike_grad) for n_in, n_out in pairs
+            SpikingLinear(n_in, n_out, make_neuron(kind, config)) for n_in, n_out, kind in shapes
         )
 
     def forward(self, x: torch.Tensor) -> NetworkOutput:

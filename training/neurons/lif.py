@@ -25,6 +25,9 @@ from .. import surrogate
 class LIF(nn.Module):
     """``spk, mem = lif(cur, mem)``: one timestep of a layer of LIF neurons."""
 
+    #: State tensors after the spike in the call's return, by name.
+    STATE_NAMES = ("v",)
+
     def __init__(self, beta: float = 0.9, threshold: float = 1.0, spike_grad: str = "atan"):
         super().__init__()
         if not 0.0 <= beta <= 1.0:

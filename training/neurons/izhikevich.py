@@ -1,0 +1,131 @@
+"""Izhikevich neurons in float: the normalized model and the standard one in mV.
+
+Both are a quadratic membrane ``v`` with a linear recovery ``u``, advanced by one
+explicit Euler step per timestep with the reset of the previous step's spike
+applied first (the order of ``overlay/CONTRACT.md``, "Izhikevich")::
+
+    if s[t-1]:  v, u = c, u + d
+    v[t] = v + a1*v**2 + a2*v + a3*u + a0 + I[t]
+    u[t] = u + b1*v + b2*u + b3                 # the same (old) v
+    s[t] = H(v[t] - v_th)                       # strict: fires when v > v_th
+
+``v[-1] = v_init``, ``u[-1] = u_init``; all coefficients are per timestep.
+
+*Normalized* (Liu et al., "SC-IZ", Electronics 13 (2024) 909): ``v' = a1 v^2 +
+a2 v + a3 u + I``, ``u' = b1 v + b2 u + b3`` with the published magnitudes. The
+signs follow from the standard model (the linear term and ``u`` pull ``v`` down,
+``u`` relaxes towards ``v``): ``a2, a3, b2 < 0 < a1, b1``; with them RS fires
+regularly with adaptation and CH chatters under constant input.
+
+*Standard* (Izhikevich, IEEE TNN 14 (2003) 1569), v in mV and t in ms:
+``v' = 0.04 v^2 + 5 v + 140 - u + I``, ``u' = a (b v - u)``, spike at 30 mV,
+stepped with ``dt = 0.5`` ms per timestep (Izhikevich's own half step), so
+``a1 = 0.04 dt, a2 = 5 dt, a0 = 140 dt, a3 = -dt, b1 = a b dt, b2 = -a dt``.
+
+``v`` is clipped to ``[-v_limit, v_limit]`` (``v_limit = 8 * scale``, the same range
+the 16-bit state of the IP holds), so the square cannot overflow in float.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import nn
+
+from .. import surrogate
+
+
+@dataclass(frozen=True)
+class IzhikevichParams:
+    """Per-timestep coefficients (``a*``, ``b*``) and levels (``a0, b3, c, d, v_th, v_*``)."""
+
+    a1: float
+    a2: float
+    a3: float
+    b1: float
+    b2: float
+    c: float
+    d: float
+    v_th: float
+    a0: float = 0.0
+    b3: float = 0.0
+    v_init: float = 0.0
+    u_init: float = 0.0
+
+    @property
+    def scale(self) -> float:
+        """The largest level the state must hold, in the units of v (sets the fixed point)."""
+        return max(abs(x) for x in (self.v_th, self.c, self.d, self.a0, self.b3, self.v_init, self.u_init))
+
+    def to_dict(self) -> Dict[str, float]:
+        return asdict(self)
+
+
+def _normalized(a1, a2, a3, b1, b2, b3, c, d, v_th) -> IzhikevichParams:
+    return IzhikevichParams(a1=a1, a2=-a2, a3=-a3, b1=b1, b2=-b2, b3=b3, c=c, d=d, v_th=v_th)
+
+
+def _standard(a, b, c, d, dt=0.5) -> IzhikevichParams:
+    return IzhikevichParams(
+        a1=0.04 * dt, a2=5 * dt, a0=140 * dt, a3=-dt, b1=a * b * dt, b2=-a * dt,
+        c=c, d=d, v_th=30.0, v_init=-65.0, u_init=b * -65.0,
+    )
+
+
+#: Normalized presets (magnitudes as published by Liu et al.; signs as above).
+NORMALIZED_PRESETS: Dict[str, IzhikevichParams] = {
+    "RS": _normalized(1, 0.21, 0.019, 1 / 32, 1 / 32, 0, 0.105, 0.412, 0.7),
+    "IB": _normalized(1, 1 / 4, 0.043, 1 / 128, 1 / 64, 0, 0.152, 0.164, 1.0),
+    "CH": _normalized(4, 0.66, 0.077, 1 / 128, 1 / 32, 0, 0.158, 0.295, 0.645),
+}
+
+#: Standard presets, (a, b, c, d) from Izhikevich (2003).
+STANDARD_PRESETS: Dict[str, IzhikevichParams] = {
+    "RS": _standard(0.02, 0.2, -65, 8),
+    "IB": _standard(0.02, 0.2, -55, 4),
+    "CH": _standard(0.02, 0.2, -50, 2),
+    "FS": _standard(0.1, 0.2, -65, 2),
+    "LTS": _standard(0.02, 0.25, -65, 2),
+}
+
+#: Model name (as the CLI spells it) -> its presets.
+PRESETS = {"izh-norm": NORMALIZED_PRESETS, "izh": STANDARD_PRESETS}
+
+
+def preset(model: str, name: str) -> IzhikevichParams:
+    """The preset ``name`` of ``model`` ("izh-norm" or "izh"); ValueError lists the choices."""
+    if model not in PRESETS:
+        raise ValueError(f"unknown Izhikevich model {model!r}; choose one of {', '.join(PRESETS)}")
+    if name not in PRESETS[model]:
+        raise ValueError(f"unknown {model} preset {name!r}; choose one of {', '.join(PRESETS[model])}")
+    return PRESETS[model][name]
+
+
+class Izhikevich(nn.Module):
+    """``spk, v, u = izh(cur, v, u)``: one timestep of a layer of Izhikevich neurons."""
+
+    #: State tensors after the spike in the call's return, by name.
+    STATE_NAMES = ("v", "u")
+
+    def __init__(self, params: IzhikevichParams, spike_grad: str = "atan"):
+        super().__init__()
+        self.params = params
+        self.spike = surrogate.get(spike_grad)
+
+    def forward(
+        self, cur: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        p = self.params
+        if v is None:
+            v = torch.full_like(cur, p.v_init)
+        if u is None:
+            u = torch.full_like(cur, p.u_init)
+        fired = v > p.v_th
+        v = torch.where(fired, torch.full_like(v, p.c), v)
+        u = u + fired.to(u.dtype) * p.d
+        limit = 8 * p.scale
+        v_new = torch.clamp(v + p.a1 * v * v + p.a2 * v + p.a3 * u + p.a0 + cur, -limit, limit)
+        u_new = torch.clamp(u + p.b1 * v + p.b2 * u + p.b3, -limit, limit)
+        spk = self.spike((v_new - p.v_th) / p.scale)
+        return spk, v_new, u_new
