@@ -24,6 +24,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/spine.py
+	$(PY) bench/neurons.py
 
 clean:
 	rm -rf runs .pytest_cache .hypothesis
