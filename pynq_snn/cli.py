@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="neuron model of the output layer (default: --neuron)")
     p.add_argument("--preset", default="RS",
                    help="Izhikevich preset: RS, IB, CH (izh-norm); RS, IB, CH, FS, LTS (izh) (default RS)")
+    p.add_argument("--learn-params", action="store_true",
+                   help="also train the Izhikevich coefficients and levels (a*, b*, c, d), clamped to the IP's formats")
     p.add_argument("--hidden", type=_positive_ints, default=None, help="hidden layer sizes, e.g. 128 or 256,128")
     p.add_argument("--epochs", type=int, default=None, help="float warm-up epochs (default: per data set)")
     p.add_argument("--qat-epochs", type=int, default=None, help="4-bit QAT epochs (default: per data set)")
@@ -117,7 +119,8 @@ def cmd_train(args) -> int:
     from .pipeline import TrainOptions, save_checkpoint, train
 
     options = TrainOptions(
-        data=args.data, neuron=args.neuron, output_neuron=args.output_neuron, preset=args.preset, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
+        data=args.data, neuron=args.neuron, output_neuron=args.output_neuron, preset=args.preset,
+        learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
     )

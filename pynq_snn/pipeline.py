@@ -40,6 +40,7 @@ class TrainOptions:
     neuron: str = "lif"
     output_neuron: Optional[str] = None
     preset: str = "RS"
+    learn_params: bool = False
     seed: int = 0
     data_seed: int = DEFAULT_DATA_SEED
     hidden: Optional[List[int]] = None
@@ -95,6 +96,7 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
         neuron=options.neuron,
         output_neuron=options.output_neuron,
         preset=options.preset,
+        learn_params=options.learn_params,
         beta=options.beta,
         threshold=options.threshold,
         spike_grad=options.spike_grad,

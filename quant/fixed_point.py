@@ -13,6 +13,7 @@ from typing import Dict
 import torch
 
 from ..overlay import formats
+from ..training.neurons.izhikevich import COEFFICIENTS
 
 #: Headroom rule: the threshold takes at most this many state LSBs (2**12 of 2**15).
 THRESHOLD_TARGET = 2 ** 12
@@ -21,6 +22,11 @@ THRESHOLD_TARGET = 2 ** 12
 def floor_ste(x: torch.Tensor) -> torch.Tensor:
     """``floor(x)`` forward, identity gradient backward."""
     return x + (torch.floor(x) - x).detach()
+
+
+def round_half_up_ste(x: torch.Tensor) -> torch.Tensor:
+    """``floor(x + 1/2)`` forward, identity gradient backward (learned parameters)."""
+    return x + (torch.floor(x + 0.5) - x).detach()
 
 
 def round_half_up(x: float) -> int:
@@ -120,7 +126,7 @@ def izhikevich_format(weight_shift: int, fan_in: int, params) -> LayerFormat:
         for name in ("a0", "b3", "c", "d", "v_init", "u_init")
     }
     return LayerFormat(weight_shift, frac_bits, {
-        **{name: coefficient(getattr(params, name)) for name in ("a1", "a2", "a3", "b1", "b2")},
+        **{name: coefficient(getattr(params, name)) for name in COEFFICIENTS},
         **levels,
         "threshold": level_lsb(params.v_th, weight_shift, frac_bits),
     })

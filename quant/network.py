@@ -19,7 +19,14 @@ from torch import nn
 from ..overlay import formats
 from ..training import surrogate
 from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers
-from .fixed_point import LayerFormat, izhikevich_format, lif_format, weight_shift_from_scale
+from ..training.neurons.izhikevich import COEFFICIENTS, IzhikevichParameters, IzhikevichParams
+from .fixed_point import (
+    LayerFormat,
+    izhikevich_format,
+    lif_format,
+    round_half_up_ste,
+    weight_shift_from_scale,
+)
 from .qizhikevich import qizh_step
 from .qlif import qlif_step
 
@@ -27,11 +34,11 @@ from .qlif import qlif_step
 class QuantSpikingLinear(nn.Module):
     """4-bit dense synapses (Brevitas) followed by quantized neurons of one model.
 
-    ``kind`` is "lif" (params: ``beta``, ``threshold``) or an Izhikevich model
-    ("izh-norm", "izh"; params: an IzhikevichParams).
+    ``kind`` is "lif" (params: a dict of ``beta``, ``threshold``) or an Izhikevich
+    model ("izh-norm", "izh"; params: an IzhikevichParams, learnable if ``learn``).
     """
 
-    def __init__(self, n_in: int, n_out: int, kind: str, params, spike_grad: str):
+    def __init__(self, n_in: int, n_out: int, kind: str, params, spike_grad: str, learn: bool = False):
         super().__init__()
         self.linear = QuantLinear(
             n_in,
@@ -41,7 +48,10 @@ class QuantSpikingLinear(nn.Module):
             weight_bit_width=formats.WEIGHT_BITS,
         )
         self.kind = kind
-        self.params = params
+        if kind == "lif":
+            self.params = params
+        else:
+            self.izhikevich = IzhikevichParameters(params, learn)
         self.spike = surrogate.get(spike_grad)
 
     @property
@@ -60,7 +70,7 @@ class QuantSpikingLinear(nn.Module):
         fan_in = self.linear.in_features
         if self.kind == "lif":
             return lif_format(shift, fan_in, self.params["beta"], self.params["threshold"])
-        return izhikevich_format(shift, fan_in, self.params)
+        return izhikevich_format(shift, fan_in, self.izhikevich.current())
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         fmt = self.integer_format()
@@ -75,13 +85,29 @@ class QuantSpikingLinear(nn.Module):
                 spikes.append(spk)
             return torch.stack(spikes), {"v": v}
         drive = drive.double()
-        v = torch.full_like(drive[0], p["v_init"])
-        u = torch.full_like(drive[0], p["u_init"])
-        spike_scale = max(self.params.scale * 2.0 ** shift, 1.0)
+        p = izhikevich_tensors(self.izhikevich, shift)
+        v = p["v_init"].expand_as(drive[0])
+        u = p["u_init"].expand_as(drive[0])
+        spike_scale = max(self.izhikevich.scale * 2.0 ** shift, 1.0)
         for t in range(drive.shape[0]):
             spk, v, u = qizh_step(drive[t], v, u, p, shift, self.spike, spike_scale)
             spikes.append(spk.float())
         return torch.stack(spikes), {"v": v, "u": u}
+
+
+def izhikevich_tensors(params: IzhikevichParameters, square_shift: int) -> Dict[str, torch.Tensor]:
+    """The integer parameters of an Izhikevich layer as float64 tensors, rounded half up
+    with a straight-through gradient, so learned parameters train through QAT. They
+    equal :func:`~.fixed_point.izhikevich_format`'s integers."""
+    out = {}
+    for name in IzhikevichParams.__dataclass_fields__:
+        value = params.value(name).double()
+        if name in COEFFICIENTS:
+            low, high, factor = formats.COEF_MIN, formats.COEF_MAX, 2.0 ** formats.COEF_FRAC_BITS
+        else:
+            low, high, factor = formats.STATE_MIN, formats.STATE_MAX, 2.0 ** square_shift
+        out["threshold" if name == "v_th" else name] = torch.clamp(round_half_up_ste(value * factor), low, high)
+    return out
 
 
 def neuron_params(kind: str, config: NetworkConfig):
@@ -102,7 +128,7 @@ class QuantSpikingMLP(nn.Module):
         self.config = config
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         self.layers = nn.ModuleList(
-            QuantSpikingLinear(n_in, n_out, kind, neuron_params(kind, config), config.spike_grad)
+            QuantSpikingLinear(n_in, n_out, kind, neuron_params(kind, config), config.spike_grad, config.learn_params)
             for n_in, n_out, kind in shapes
         )
 
@@ -116,4 +142,6 @@ class QuantSpikingMLP(nn.Module):
         with torch.no_grad():
             for q, f in zip(quant.layers, model.layers):
                 q.linear.weight.copy_(f.linear.weight)
+                if q.kind != "lif":
+                    q.izhikevich.load_state_dict(f.neuron.params.state_dict())
         return quant

@@ -30,18 +30,19 @@ def qizh_step(
     drive: torch.Tensor,
     v: torch.Tensor,
     u: torch.Tensor,
-    params: Mapping[str, int],
+    params: Mapping[str, torch.Tensor],
     square_shift: int,
     spike: Callable[[torch.Tensor], torch.Tensor],
     spike_scale: float,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``spk, v, u = qizh_step(I << F, v, u, params, Q, spike, scale)``, all in state LSBs.
 
-    ``spike_scale`` (state LSBs) normalizes ``v - threshold`` for the surrogate.
+    ``params`` are the integer parameters as float64 tensors (scalars); ``spike_scale``
+    (state LSBs) normalizes ``v - threshold`` for the surrogate.
     """
     p = params
     fired = v > p["threshold"]
-    v = torch.where(fired, torch.full_like(v, p["c"]), v)
+    v = torch.where(fired, p["c"], v)
     u = torch.where(fired, saturate(u + p["d"]), u)
     square = floor_ste(v * v / 2.0 ** square_shift)
     dv = floor_ste((p["a1"] * square + p["a2"] * v + p["a3"] * u) / _COEF_ONE) + p["a0"] + drive

@@ -51,3 +51,38 @@ def test_bad_checkpoints_are_refused(tmp_path):
 def test_unknown_data_set_is_refused():
     with pytest.raises(ValueError, match="unknown data set 'mnist'; choose one of digits, randman"):
         train(TrainOptions(data="mnist"))
+
+
+def test_learned_izhikevich_parameters_move_stay_in_range_and_export_bit_exact():
+    from pynq_snn.overlay import formats
+    from pynq_snn.quant.export import to_artifact
+    from pynq_snn.training.data import encode_test_split, load_dataset
+    from pynq_snn.training.neurons.izhikevich import preset
+    from pynq_snn.verify import compare
+
+    options = TrainOptions(seed=2, neuron="izh-norm", output_neuron="lif", learn_params=True,
+                           **{**TINY, "float_epochs": 2})
+    result = train(options, progress=False)
+    learned = result.quant_model.layers[0].izhikevich.current()
+    initial = preset("izh-norm", "RS")
+    assert learned.a2 != initial.a2 and learned.d != initial.d
+    assert learned.v_th == initial.v_th  # thresholds and initial states stay fixed
+    artifact = to_artifact(result.quant_model, result.encoding.to_dict())
+    params = artifact.layers[0].params
+    assert formats.COEF_MIN <= params["a1"] <= formats.COEF_MAX
+    dataset = load_dataset("digits", steps=4)
+    assert compare(result.quant_model, artifact, encode_test_split(dataset, result.encoding, 0)).ok
+
+
+def test_learned_parameters_are_clamped_to_the_fixed_point_range():
+    import torch
+
+    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters, preset
+
+    params = IzhikevichParameters(preset("izh-norm", "RS"), learn=True)
+    with torch.no_grad():
+        params.a1.fill_(100.0)
+        params.c.fill_(-1e6)
+    current = params.current()
+    assert current.a1 == 32767 / 4096
+    assert current.c == -8 * params.scale

@@ -30,7 +30,7 @@ class NetworkConfig:
     ``sizes`` = [n_inputs, hidden..., n_outputs]. ``neuron`` is every layer's model
     unless ``output_neuron`` names another one for the last layer. LIF layers use
     ``beta`` (leak per step) and ``threshold`` (in units of the synaptic current);
-    Izhikevich layers use the named ``preset``.
+    Izhikevich layers use the named ``preset``, trained too if ``learn_params``.
     """
 
     sizes: List[int]
@@ -40,6 +40,7 @@ class NetworkConfig:
     spike_grad: str = "atan"
     output_neuron: Optional[str] = None
     preset: str = "RS"
+    learn_params: bool = False
 
     def __post_init__(self):
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
@@ -100,7 +101,7 @@ def make_neuron(kind: str, config: NetworkConfig) -> nn.Module:
     """The float neuron module of model ``kind`` with the config's parameters."""
     if kind == "lif":
         return LIF(beta=config.beta, threshold=config.threshold, spike_grad=config.spike_grad)
-    return Izhikevich(config.izhikevich_params(kind), spike_grad=config.spike_grad)
+    return Izhikevich(config.izhikevich_params(kind), spike_grad=config.spike_grad, learn=config.learn_params)
 
 
 class SpikingLinear(nn.Module):

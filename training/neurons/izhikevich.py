@@ -23,7 +23,9 @@ stepped with ``dt = 0.5`` ms per timestep (Izhikevich's own half step), so
 ``a1 = 0.04 dt, a2 = 5 dt, a0 = 140 dt, a3 = -dt, b1 = a b dt, b2 = -a dt``.
 
 ``v`` is clipped to ``[-v_limit, v_limit]`` (``v_limit = 8 * scale``, the same range
-the 16-bit state of the IP holds), so the square cannot overflow in float.
+the 16-bit state of the IP holds), so the square cannot overflow in float. The
+parameters can be learned (``learn=True``), clamped to what the IP's fixed point
+holds.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from typing import Dict, Optional, Tuple
 import torch
 from torch import nn
 
+from ...overlay import formats
 from .. import surrogate
 
 
@@ -102,30 +105,77 @@ def preset(model: str, name: str) -> IzhikevichParams:
     return PRESETS[model][name]
 
 
+#: Parameters that ``learn=True`` makes trainable (the rest stay fixed buffers).
+LEARNABLE = ("a1", "a2", "a3", "b1", "b2", "a0", "b3", "c", "d")
+#: Parameters held as coefficients with 12 fraction bits; the others are levels.
+COEFFICIENTS = ("a1", "a2", "a3", "b1", "b2")
+
+
+class IzhikevichParameters(nn.Module):
+    """A layer's Izhikevich parameters as tensors, optionally learnable.
+
+    Every value is clamped, where it is used, to what the IP's fixed point holds:
+    coefficients to [-8, 8 - 2**-12] (16 bits, 12 fraction bits), levels to
+    ``+-8 * scale`` (the 16-bit state holds 8x the preset's largest level, see the
+    choice of F in ``overlay/CONTRACT.md``). ``scale`` stays the preset's.
+    """
+
+    def __init__(self, params: IzhikevichParams, learn: bool = False):
+        super().__init__()
+        self.scale = params.scale
+        self.learn = learn
+        for name, value in params.to_dict().items():
+            tensor = torch.tensor(float(value), dtype=torch.float64)
+            if learn and name in LEARNABLE:
+                self.register_parameter(name, nn.Parameter(tensor))
+            else:
+                self.register_buffer(name, tensor)
+
+    def limits(self, name: str) -> Tuple[float, float]:
+        """The real range parameter ``name`` is clamped to."""
+        if name in COEFFICIENTS:
+            one = 2.0 ** formats.COEF_FRAC_BITS
+            return formats.COEF_MIN / one, formats.COEF_MAX / one
+        return -8 * self.scale, 8 * self.scale
+
+    def value(self, name: str) -> torch.Tensor:
+        """Parameter ``name``, clamped to its range (no gradient past the clamp)."""
+        low, high = self.limits(name)
+        return torch.clamp(getattr(self, name), low, high)
+
+    def current(self) -> IzhikevichParams:
+        """The clamped values as plain floats (what export turns into integers)."""
+        return IzhikevichParams(**{name: float(self.value(name).detach()) for name in IzhikevichParams.__dataclass_fields__})
+
+
 class Izhikevich(nn.Module):
-    """``spk, v, u = izh(cur, v, u)``: one timestep of a layer of Izhikevich neurons."""
+    """``spk, v, u = izh(cur, v, u)``: one timestep of a layer of Izhikevich neurons.
+
+    With ``learn=True`` the coefficients and levels (``LEARNABLE``) are trained.
+    """
 
     #: State tensors after the spike in the call's return, by name.
     STATE_NAMES = ("v", "u")
 
-    def __init__(self, params: IzhikevichParams, spike_grad: str = "atan"):
+    def __init__(self, params: IzhikevichParams, spike_grad: str = "atan", learn: bool = False):
         super().__init__()
-        self.params = params
+        self.params = IzhikevichParameters(params, learn)
         self.spike = surrogate.get(spike_grad)
 
     def forward(
         self, cur: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        p = self.params
+        p = {name: self.params.value(name).to(cur.dtype) for name in IzhikevichParams.__dataclass_fields__}
+        scale = self.params.scale
         if v is None:
-            v = torch.full_like(cur, p.v_init)
+            v = p["v_init"].expand_as(cur)
         if u is None:
-            u = torch.full_like(cur, p.u_init)
-        fired = v > p.v_th
-        v = torch.where(fired, torch.full_like(v, p.c), v)
-        u = u + fired.to(u.dtype) * p.d
-        limit = 8 * p.scale
-        v_new = torch.clamp(v + p.a1 * v * v + p.a2 * v + p.a3 * u + p.a0 + cur, -limit, limit)
-        u_new = torch.clamp(u + p.b1 * v + p.b2 * u + p.b3, -limit, limit)
-        spk = self.spike((v_new - p.v_th) / p.scale)
+            u = p["u_init"].expand_as(cur)
+        fired = (v > p["v_th"]).detach()
+        v = torch.where(fired, p["c"], v)
+        u = u + fired.to(u.dtype) * p["d"]
+        limit = 8 * scale
+        v_new = torch.clamp(v + p["a1"] * v * v + p["a2"] * v + p["a3"] * u + p["a0"] + cur, -limit, limit)
+        u_new = torch.clamp(u + p["b1"] * v + p["b2"] * u + p["b3"], -limit, limit)
+        spk = self.spike((v_new - p["v_th"]) / scale)
         return spk, v_new, u_new
