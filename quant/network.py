@@ -19,7 +19,7 @@ from torch import nn
 from ..overlay import formats
 from ..training import surrogate
 from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers
-from ..training.neurons.izhikevich import COEFFICIENTS, IzhikevichParameters, IzhikevichParams
+from ..training.neurons.izhikevich import COEFFICIENTS, INPUT_GAIN_SHIFT, IzhikevichParameters, IzhikevichParams
 from .fixed_point import (
     LayerFormat,
     izhikevich_format,
@@ -48,6 +48,7 @@ class QuantSpikingLinear(nn.Module):
             weight_bit_width=formats.WEIGHT_BITS,
         )
         self.kind = kind
+        self.gain_shift = INPUT_GAIN_SHIFT[kind]
         if kind == "lif":
             self.params = params
         else:
@@ -60,13 +61,17 @@ class QuantSpikingLinear(nn.Module):
         return "lif" if self.kind == "lif" else "izhikevich"
 
     def integer_weights(self) -> Tuple[torch.Tensor, int]:
-        """Brevitas's own integer weights (int [n_out, n_in]) and the shift ``e``."""
+        """Brevitas's own integer weights (int [n_out, n_in]) and the weight shift ``e``
+        of the current they make: Brevitas's scale times the input gain ``2**gain_shift``."""
         quant = self.linear.quant_weight()
-        return quant.int().detach(), weight_shift_from_scale(float(quant.scale.detach()))
+        return quant.int().detach(), self._weight_shift(quant)
+
+    def _weight_shift(self, quant) -> int:
+        return weight_shift_from_scale(float(quant.scale.detach()) * 2.0 ** self.gain_shift)
 
     def integer_format(self) -> LayerFormat:
         """The layer's integers as they stand now: weight shift, F and neuron parameters."""
-        shift = weight_shift_from_scale(float(self.linear.quant_weight().scale.detach()))
+        shift = self._weight_shift(self.linear.quant_weight())
         fan_in = self.linear.in_features
         if self.kind == "lif":
             return lif_format(shift, fan_in, self.params["beta"], self.params["threshold"])
@@ -75,7 +80,7 @@ class QuantSpikingLinear(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         fmt = self.integer_format()
         shift = fmt.weight_shift + fmt.frac_bits
-        drive = self.linear(x) * (2.0 ** shift)
+        drive = self.linear(x) * (2.0 ** (shift + self.gain_shift))
         p = fmt.params
         spikes = []
         if self.kind == "lif":

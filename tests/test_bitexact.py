@@ -22,7 +22,7 @@ from pynq_snn.overlay.emulator import emulate
 from pynq_snn.quant.export import to_artifact
 from pynq_snn.quant.network import QuantSpikingMLP
 from pynq_snn.training.network import NetworkConfig
-from pynq_snn.training.neurons.izhikevich import PRESETS, IzhikevichParameters, preset
+from pynq_snn.training.neurons.izhikevich import INPUT_GAIN_SHIFT, PRESETS, IzhikevichParameters, preset
 from pynq_snn.verify import compare
 
 
@@ -52,7 +52,7 @@ def random_network(seed: int, kinds=("lif", "izh-norm", "izh")):
             else:
                 params = random_izhikevich(rng, layer.kind)
                 layer.izhikevich = IzhikevichParameters(params, learn=bool(rng.integers(2)))
-                scale = params.scale * 10 ** rng.uniform(-1.5, 0)
+                scale = params.scale * 10 ** rng.uniform(-1.5, 0) / 2 ** INPUT_GAIN_SHIFT[layer.kind]
             layer.linear.weight.copy_(torch.from_numpy(rng.normal(0, scale, layer.linear.weight.shape)))
     steps, samples = int(rng.integers(1, 30)), int(rng.integers(1, 9))
     rate = rng.uniform(0, 1)

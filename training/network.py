@@ -20,7 +20,7 @@ from torch import nn
 
 from . import NEURONS
 from .neurons import LIF
-from .neurons.izhikevich import PRESETS, Izhikevich, IzhikevichParams, preset
+from .neurons.izhikevich import INPUT_GAIN_SHIFT, PRESETS, Izhikevich, IzhikevichParams, preset
 
 
 @dataclass
@@ -105,15 +105,19 @@ def make_neuron(kind: str, config: NetworkConfig) -> nn.Module:
 
 
 class SpikingLinear(nn.Module):
-    """Dense synapses followed by a layer of float spiking neurons."""
+    """Dense synapses followed by a layer of float spiking neurons.
 
-    def __init__(self, n_in: int, n_out: int, neuron: nn.Module):
+    The current is ``(x @ W.T) * 2**gain_shift`` (``INPUT_GAIN_SHIFT`` of the model).
+    """
+
+    def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0):
         super().__init__()
         self.linear = nn.Linear(n_in, n_out, bias=False)
         self.neuron = neuron
+        self.gain_shift = gain_shift
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        return run_neuron(self.neuron, self.linear(x))
+        return run_neuron(self.neuron, self.linear(x) * 2.0 ** self.gain_shift)
 
 
 class SpikingMLP(nn.Module):
@@ -124,7 +128,8 @@ class SpikingMLP(nn.Module):
         self.config = config
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         self.layers = nn.ModuleList(
-            SpikingLinear(n_in, n_out, make_neuron(kind, config)) for n_in, n_out, kind in shapes
+            SpikingLinear(n_in, n_out, make_neuron(kind, config), INPUT_GAIN_SHIFT[kind])
+            for n_in, n_out, kind in shapes
         )
 
     def forward(self, x: torch.Tensor) -> NetworkOutput:

@@ -95,6 +95,12 @@ STANDARD_PRESETS: Dict[str, IzhikevichParams] = {
 #: Model name (as the CLI spells it) -> its presets.
 PRESETS = {"izh-norm": NORMALIZED_PRESETS, "izh": STANDARD_PRESETS}
 
+#: The synaptic current reaching the membrane is ``2**shift`` times the weighted input
+#: sum: 64 mV per unit weight for the standard model, so the trained weights stay
+#: near 1 and Adam's steps fit them. A power of two, it folds into the weight scale
+#: on export (``weight_shift - shift``) and costs the IP nothing.
+INPUT_GAIN_SHIFT = {"lif": 0, "izh-norm": 0, "izh": 6}
+
 
 def preset(model: str, name: str) -> IzhikevichParams:
     """The preset ``name`` of ``model`` ("izh-norm" or "izh"); ValueError lists the choices."""
