@@ -19,11 +19,11 @@ import torch  # noqa: E402
 from pynq_snn.host.evaluate import run_artifact  # noqa: E402
 from pynq_snn.pipeline import TrainOptions, dataset_for, train  # noqa: E402
 from pynq_snn.quant.export import to_artifact  # noqa: E402
-from pynq_snn.quant.fixed_point import izhikevich_format  # noqa: E402
+from pynq_snn.quant.fixed_point import izhikevich_frac_bits, izhikevich_integers  # noqa: E402
 from pynq_snn.quant.qizhikevich import qizh_step  # noqa: E402
 from pynq_snn.training import surrogate  # noqa: E402
 from pynq_snn.training.data import encode_test_split  # noqa: E402
-from pynq_snn.training.neurons.izhikevich import PRESETS, Izhikevich  # noqa: E402
+from pynq_snn.training.neurons.izhikevich import PRESETS, Izhikevich, IzhikevichParameters  # noqa: E402
 
 #: (label, train options) per row of the model table.
 MODELS = [
@@ -88,14 +88,14 @@ def traces(path: Path, steps: int = 300):
         for _ in range(steps):
             _, v, u = neuron(current, v, u)
             float_v.append(float(v))
-        fmt = izhikevich_format(weight_shift=weight_shifts[model], fan_in=1, params=params)
-        q = fmt.weight_shift + fmt.frac_bits
+        fixed = IzhikevichParameters(params)
+        q = weight_shifts[model] + izhikevich_frac_bits(weight_shifts[model], 1, fixed.scale)
+        integers = izhikevich_integers(fixed, q)
         drive = torch.full((1,), float(round(drives[model] * 2 ** q)), dtype=torch.float64)
-        vq = torch.full((1,), float(fmt.params["v_init"]), dtype=torch.float64)
-        uq = torch.full((1,), float(fmt.params["u_init"]), dtype=torch.float64)
+        vq, uq = integers["v_init"].reshape(1), integers["u_init"].reshape(1)
         fixed_v = []
         for _ in range(steps):
-            _, vq, uq = qizh_step(drive, vq, uq, fmt.params, q, surrogate.get("atan"), 1.0)
+            _, vq, uq = qizh_step(drive, vq, uq, integers, q, surrogate.get("atan"), 1.0)
             fixed_v.append(float(vq) / 2 ** q)
         ax.plot(float_v, lw=0.9, label="float")
         ax.plot(fixed_v, lw=0.9, ls="--", label="fixed point")

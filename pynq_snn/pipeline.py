@@ -31,6 +31,13 @@ DEFAULTS = {
     "randman": ([128], 20, 10, 0.95),
 }
 
+#: Per data set: (float epochs, QAT epochs) when the hidden layers are Izhikevich
+#: neurons, which converge more slowly than LIF ones.
+IZHIKEVICH_EPOCHS = {
+    "digits": (20, 20),
+    "randman": (30, 20),
+}
+
 
 @dataclass
 class TrainOptions:
@@ -59,6 +66,8 @@ class TrainOptions:
         if self.data not in DEFAULTS:
             raise ValueError(f"unknown data set {self.data!r}; choose one of {', '.join(DEFAULTS)}")
         hidden, float_epochs, qat_epochs, beta = DEFAULTS[self.data]
+        if self.neuron != "lif":
+            float_epochs, qat_epochs = IZHIKEVICH_EPOCHS[self.data]
         values = asdict(self)
         values["hidden"] = list(self.hidden if self.hidden is not None else hidden)
         values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs

@@ -102,31 +102,32 @@ def lif_format(weight_shift: int, fan_in: int, beta: float, threshold: float) ->
     )
 
 
-def coefficient(value: float) -> int:
-    """An Izhikevich coefficient with 12 fraction bits: ``round(value * 4096)``, saturated."""
-    q = round_half_up(value * 2 ** formats.COEF_FRAC_BITS)
-    return min(max(q, formats.COEF_MIN), formats.COEF_MAX)
+def izhikevich_frac_bits(weight_shift: int, fan_in: int, scale: float) -> int:
+    """``F`` of an Izhikevich layer from the largest level its state must hold (``scale``).
 
-
-def izhikevich_format(weight_shift: int, fan_in: int, params) -> LayerFormat:
-    """An Izhikevich layer's integers (``params``: IzhikevichParams, per-timestep units).
-
-    ``F`` is chosen from the largest level the state must hold; the square shift
-    ``Q = e + F`` must lie in [0, SQUARE_SHIFT_MAX] (ValueError otherwise).
+    The square shift ``Q = e + F`` must lie in [0, SQUARE_SHIFT_MAX] (ValueError otherwise).
     """
-    frac_bits = frac_bits_for(params.scale, weight_shift, fan_in)
+    frac_bits = frac_bits_for(scale, weight_shift, fan_in)
     square_shift = weight_shift + frac_bits
     if not 0 <= square_shift <= formats.SQUARE_SHIFT_MAX:
         raise ValueError(
             f"Izhikevich layer: weight scale 2**{-weight_shift} leaves the square shift e + F = {square_shift} "
             f"outside [0, {formats.SQUARE_SHIFT_MAX}]: the weights are too large for the state format"
         )
-    levels = {
-        name: level_lsb(getattr(params, name), weight_shift, frac_bits)
-        for name in ("a0", "b3", "c", "d", "v_init", "u_init")
-    }
-    return LayerFormat(weight_shift, frac_bits, {
-        **{name: coefficient(getattr(params, name)) for name in COEFFICIENTS},
-        **levels,
-        "threshold": level_lsb(params.v_th, weight_shift, frac_bits),
-    })
+    return frac_bits
+
+
+def izhikevich_integers(params, square_shift: int) -> Dict[str, torch.Tensor]:
+    """An Izhikevich layer's integer parameters (``params``: IzhikevichParameters) as
+    float64 scalar tensors: coefficients ``round(x * 4096)``, levels ``round(x * 2**Q)``,
+    rounded half up with a straight-through gradient and saturated to their fields,
+    so learned parameters train through QAT with the integers export writes."""
+    out = {}
+    for name in params.names:
+        value = params.value(name).double()
+        if name in COEFFICIENTS:
+            low, high, factor = formats.COEF_MIN, formats.COEF_MAX, 2.0 ** formats.COEF_FRAC_BITS
+        else:
+            low, high, factor = formats.STATE_MIN, formats.STATE_MAX, 2.0 ** square_shift
+        out["threshold" if name == "v_th" else name] = torch.clamp(round_half_up_ste(value * factor), low, high)
+    return out

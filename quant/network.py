@@ -19,12 +19,12 @@ from torch import nn
 from ..overlay import formats
 from ..training import surrogate
 from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers
-from ..training.neurons.izhikevich import COEFFICIENTS, INPUT_GAIN_SHIFT, IzhikevichParameters, IzhikevichParams
+from ..training.neurons.izhikevich import INPUT_GAIN_SHIFT, IzhikevichParameters
 from .fixed_point import (
     LayerFormat,
-    izhikevich_format,
+    izhikevich_frac_bits,
+    izhikevich_integers,
     lif_format,
-    round_half_up_ste,
     weight_shift_from_scale,
 )
 from .qizhikevich import qizh_step
@@ -75,22 +75,25 @@ class QuantSpikingLinear(nn.Module):
         fan_in = self.linear.in_features
         if self.kind == "lif":
             return lif_format(shift, fan_in, self.params["beta"], self.params["threshold"])
-        return izhikevich_format(shift, fan_in, self.izhikevich.current())
+        frac_bits = izhikevich_frac_bits(shift, fan_in, self.izhikevich.scale)
+        integers = izhikevich_integers(self.izhikevich, shift + frac_bits)
+        return LayerFormat(shift, frac_bits, {name: int(value) for name, value in integers.items()})
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        fmt = self.integer_format()
-        shift = fmt.weight_shift + fmt.frac_bits
-        drive = self.linear(x) * (2.0 ** (shift + self.gain_shift))
-        p = fmt.params
+        weight_shift = self._weight_shift(self.linear.quant_weight())
+        fan_in = self.linear.in_features
         spikes = []
         if self.kind == "lif":
+            fmt = lif_format(weight_shift, fan_in, self.params["beta"], self.params["threshold"])
+            drive = self.linear(x) * 2.0 ** (fmt.weight_shift + fmt.frac_bits + self.gain_shift)
             v = torch.zeros_like(drive[0])
             for t in range(drive.shape[0]):
-                spk, v = qlif_step(drive[t], v, p["beta"], p["threshold"], self.spike)
+                spk, v = qlif_step(drive[t], v, fmt.params["beta"], fmt.params["threshold"], self.spike)
                 spikes.append(spk)
             return torch.stack(spikes), {"v": v}
-        drive = drive.double()
-        p = izhikevich_tensors(self.izhikevich, shift)
+        shift = weight_shift + izhikevich_frac_bits(weight_shift, fan_in, self.izhikevich.scale)
+        drive = (self.linear(x) * 2.0 ** (shift + self.gain_shift)).double()
+        p = izhikevich_integers(self.izhikevich, shift)
         v = p["v_init"].expand_as(drive[0])
         u = p["u_init"].expand_as(drive[0])
         spike_scale = max(self.izhikevich.scale * 2.0 ** shift, 1.0)
@@ -98,21 +101,6 @@ class QuantSpikingLinear(nn.Module):
             spk, v, u = qizh_step(drive[t], v, u, p, shift, self.spike, spike_scale)
             spikes.append(spk.float())
         return torch.stack(spikes), {"v": v, "u": u}
-
-
-def izhikevich_tensors(params: IzhikevichParameters, square_shift: int) -> Dict[str, torch.Tensor]:
-    """The integer parameters of an Izhikevich layer as float64 tensors, rounded half up
-    with a straight-through gradient, so learned parameters train through QAT. They
-    equal :func:`~.fixed_point.izhikevich_format`'s integers."""
-    out = {}
-    for name in IzhikevichParams.__dataclass_fields__:
-        value = params.value(name).double()
-        if name in COEFFICIENTS:
-            low, high, factor = formats.COEF_MIN, formats.COEF_MAX, 2.0 ** formats.COEF_FRAC_BITS
-        else:
-            low, high, factor = formats.STATE_MIN, formats.STATE_MAX, 2.0 ** square_shift
-        out["threshold" if name == "v_th" else name] = torch.clamp(round_half_up_ste(value * factor), low, high)
-    return out
 
 
 def neuron_params(kind: str, config: NetworkConfig):

@@ -58,3 +58,24 @@ def test_frac_bits_keep_the_threshold_within_4096_lsbs_and_the_accumulator_bound
         if fmt.frac_bits < formats.FRAC_BITS_MAX:  # one more bit would break a rule
             theta = round_half_up(threshold * 2.0 ** (shift + fmt.frac_bits + 1))
             assert theta > 4096 or formats.accumulator_bound(fan_in, fmt.frac_bits + 1, theta) > formats.ACC_MAX
+
+
+def test_izhikevich_integers_round_half_up_and_saturate():
+    from dataclasses import replace
+
+    from pynq_snn.quant.fixed_point import izhikevich_integers
+    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters, preset
+
+    params = replace(preset("izh-norm", "RS"), a2=-0.21, b1=100.0, c=0.5 / 4096 * 3)
+    integers = izhikevich_integers(IzhikevichParameters(params), square_shift=12)
+    assert integers["a2"].item() == round_half_up(-0.21 * 4096)  # -860.16 -> -860
+    assert integers["b1"].item() == formats.COEF_MAX  # saturated coefficient (after the +-8 clamp)
+    assert integers["c"].item() == 2  # 1.5 LSBs rounds half up to 2
+    assert integers["threshold"].item() == round_half_up(0.7 * 4096)
+
+
+def test_izhikevich_weights_too_large_for_the_state_are_refused():
+    from pynq_snn.quant.fixed_point import izhikevich_frac_bits
+
+    with pytest.raises(ValueError, match=r"square shift e \+ F = -1 outside \[0, 24\]"):
+        izhikevich_frac_bits(weight_shift=-8, fan_in=10, scale=5000.0)

@@ -130,6 +130,7 @@ class IzhikevichParameters(nn.Module):
         super().__init__()
         self.scale = params.scale
         self.learn = learn
+        self.names = tuple(params.to_dict())
         for name, value in params.to_dict().items():
             tensor = torch.tensor(float(value), dtype=torch.float64)
             if learn and name in LEARNABLE:
@@ -151,7 +152,7 @@ class IzhikevichParameters(nn.Module):
 
     def current(self) -> IzhikevichParams:
         """The clamped values as plain floats (what export turns into integers)."""
-        return IzhikevichParams(**{name: float(self.value(name).detach()) for name in IzhikevichParams.__dataclass_fields__})
+        return IzhikevichParams(**{name: float(self.value(name).detach()) for name in self.names})
 
 
 class Izhikevich(nn.Module):
@@ -171,7 +172,7 @@ class Izhikevich(nn.Module):
     def forward(
         self, cur: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        p = {name: self.params.value(name).to(cur.dtype) for name in IzhikevichParams.__dataclass_fields__}
+        p = {name: self.params.value(name).to(cur.dtype) for name in self.params.names}
         scale = self.params.scale
         if v is None:
             v = p["v_init"].expand_as(cur)
