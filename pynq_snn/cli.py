@@ -289,7 +289,7 @@ def cmd_info(args) -> int:
     for layer in layers:
         lines.append(
             f"layer {layer['index']}: {layer['neuron']} {layer['n_in']} -> {layer['n_out']}, "
-            f"weight scale 2^-{layer['weight_shift']}, F={layer['frac_bits']}, "
+            f"weight scale 2^{-layer['weight_shift']}, F={layer['frac_bits']}, "
             + ", ".join(f"{k}={v}" for k, v in artifact.layers[layer['index']].params.items())
         )
     lines.append(f"weight memory: {req.synapses * formats.WEIGHT_BITS / 8 / 1024:.1f} KiB")
