@@ -24,6 +24,7 @@ from pynq_snn.quant.qizhikevich import qizh_step  # noqa: E402
 from pynq_snn.training import surrogate  # noqa: E402
 from pynq_snn.training.data import encode_test_split  # noqa: E402
 from pynq_snn.training.neurons.izhikevich import PRESETS, Izhikevich, IzhikevichParameters  # noqa: E402
+from tables import print_table  # noqa: E402
 
 #: (label, train options) per row of the model table.
 MODELS = [
@@ -32,14 +33,6 @@ MODELS = [
     ("standard Izhikevich RS (LIF output)", dict(neuron="izh", output_neuron="lif")),
 ]
 SURROGATES = ["atan", "fast_sigmoid", "sigmoid", "sine", "power", "piecewise_quadratic", "triangular"]
-
-
-def table(title, header, rows):
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 def model_rows(epochs):
@@ -113,10 +106,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="2 float + 1 QAT epochs: a smoke run")
     args = parser.parse_args()
     epochs = dict(float_epochs=2, qat_epochs=1) if args.quick else {}
-    table("Neuron models (test split; spikes and energy per sample on the emulator)",
+    print_table("Neuron models (test split; spikes and energy per sample on the emulator)",
           ["data", "model", "float", "4-bit", "spikes/sample", "synaptic events/sample",
            "energy nJ/sample (neuromorphic)", "float epoch (s)", "QAT epoch (s)"], model_rows(epochs))
-    table("Surrogate gradients (LIF, digits; epochs counted over float then QAT training)",
+    print_table("Surrogate gradients (LIF, digits; epochs counted over float then QAT training)",
           ["surrogate", "alpha", "float", "4-bit", "epochs to 95% train accuracy"], surrogate_rows(epochs))
     traces(Path(__file__).with_name("izhikevich_traces.png"))
 

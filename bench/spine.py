@@ -22,11 +22,12 @@ from torch import nn
 from pynq_snn.host.evaluate import run_artifact
 from pynq_snn.overlay.emulator import emulate
 from pynq_snn.pipeline import TrainOptions, dataset_for, train
-from pynq_snn.training.data import encode_test_split
 from pynq_snn.quant.export import to_artifact
+from pynq_snn.training.data import encode_test_split
 from pynq_snn.training.network import NetworkOutput
 from pynq_snn.training.trainer import fit
 from pynq_snn.verify import compare
+from tables import print_table
 
 
 class PlainSnnTorch(nn.Module):
@@ -59,14 +60,6 @@ def median_seconds(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def table(title, header, rows):
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 def main():
@@ -116,11 +109,11 @@ def main():
             f"{t_plain:.2f}", f"{t_qat:.2f}", f"{t_qat / t_plain:.2f}",
         ])
 
-    table("Accuracy and bit-exactness (test split)",
+    print_table("Accuracy and bit-exactness (test split)",
           ["data", "network", "steps", "float", "4-bit QAT", "emulator", "4-bit - float (pts)",
            "verify mismatches", "output spikes/sample", "synaptic events/sample", "energy nJ/sample (neuromorphic preset)"],
           accuracy_rows)
-    table("Speed (ratios measured in the same run)",
+    print_table("Speed (ratios measured in the same run)",
           ["data", "network", "test samples", "snnTorch float inference (samples/s)", "emulator (samples/s)",
            "emulator / snnTorch", "snnTorch float epoch (s)", "QAT epoch (s)", "QAT / float"],
           speed_rows)
