@@ -129,7 +129,6 @@ class IzhikevichParameters(nn.Module):
     def __init__(self, params: IzhikevichParams, learn: bool = False):
         super().__init__()
         self.scale = params.scale
-        self.learn = learn
         self.names = tuple(params.to_dict())
         for name, value in params.to_dict().items():
             tensor = torch.tensor(float(value), dtype=torch.float64)
