@@ -35,3 +35,7 @@ def run_bench(top: str, sources, test_module: str, tmp_path) -> None:
 
 def test_lif_update_unit_equals_the_emulator(tmp_path):
     run_bench("snn_lif_update", ["snn_lif_update.v"], "lif_update_tb", tmp_path)
+
+
+def test_izhikevich_update_unit_equals_the_emulator(tmp_path):
+    run_bench("snn_izh_update", ["snn_izh_update.v"], "izh_update_tb", tmp_path)
