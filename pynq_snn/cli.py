@@ -13,11 +13,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from . import __version__
 from .training import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
+
+if TYPE_CHECKING:
+    from .overlay.artifact import Artifact
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2

@@ -11,7 +11,6 @@ other: the torch model runs Brevitas's weights through ``quant/qlif.py`` and
 from dataclasses import replace
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -1,5 +1,4 @@
 """The float LIF is snnTorch's Leaky: same spikes and membranes on random inputs."""
-import numpy as np
 import pytest
 import snntorch as snn
 import torch
