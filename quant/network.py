@@ -72,28 +72,30 @@ class QuantSpikingLinear(nn.Module):
     def integer_format(self) -> LayerFormat:
         """The layer's integers as they stand now: weight shift, F and neuron parameters."""
         shift = self._weight_shift(self.linear.quant_weight())
-        fan_in = self.linear.in_features
         if self.kind == "lif":
-            return lif_format(shift, fan_in, self.params["beta"], self.params["threshold"])
-        frac_bits = izhikevich_frac_bits(shift, fan_in, self.izhikevich.scale)
-        integers = izhikevich_integers(self.izhikevich, shift + frac_bits)
+            return lif_format(shift, self.linear.in_features, self.params["beta"], self.params["threshold"])
+        frac_bits, integers = self._izhikevich_integers(shift)
         return LayerFormat(shift, frac_bits, {name: int(value) for name, value in integers.items()})
 
+    def _izhikevich_integers(self, weight_shift: int) -> Tuple[int, Dict[str, torch.Tensor]]:
+        """``F`` and the Izhikevich parameters as straight-through integer tensors."""
+        frac_bits = izhikevich_frac_bits(weight_shift, self.linear.in_features, self.izhikevich.scale)
+        return frac_bits, izhikevich_integers(self.izhikevich, weight_shift + frac_bits)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        weight_shift = self._weight_shift(self.linear.quant_weight())
-        fan_in = self.linear.in_features
         spikes = []
         if self.kind == "lif":
-            fmt = lif_format(weight_shift, fan_in, self.params["beta"], self.params["threshold"])
+            fmt = self.integer_format()
             drive = self.linear(x) * 2.0 ** (fmt.weight_shift + fmt.frac_bits + self.gain_shift)
             v = torch.zeros_like(drive[0])
             for t in range(drive.shape[0]):
                 spk, v = qlif_step(drive[t], v, fmt.params["beta"], fmt.params["threshold"], self.spike)
                 spikes.append(spk)
             return torch.stack(spikes), {"v": v}
-        shift = weight_shift + izhikevich_frac_bits(weight_shift, fan_in, self.izhikevich.scale)
+        weight_shift = self._weight_shift(self.linear.quant_weight())
+        frac_bits, p = self._izhikevich_integers(weight_shift)
+        shift = weight_shift + frac_bits
         drive = (self.linear(x) * 2.0 ** (shift + self.gain_shift)).double()
-        p = izhikevich_integers(self.izhikevich, shift)
         v = p["v_init"].expand_as(drive[0])
         u = p["u_init"].expand_as(drive[0])
         spike_scale = max(self.izhikevich.scale * 2.0 ** shift, 1.0)
