@@ -1,13 +1,14 @@
 // snn_izh_update: one timestep of one Izhikevich neuron, as overlay/CONTRACT.md states it.
 //
-//   if (v_prev > threshold) { v = c; u = sat16(u_prev + d); } else { v = v_prev; u = u_prev; }
+//   if (!first && v_prev > threshold) { v = c; u = sat16(u_prev + d); } else { v = v_prev; u = u_prev; }
 //   sq     = (v * v) >>> q                              floor, q = weight_shift + frac_bits
 //   v_next = sat16(v + ((a1*sq + a2*v + a3*u) >>> 12) + a0 + drive)
 //   u_next = sat16(u + ((b1*v + b2*u) >>> 12) + b3)    the same (old) v
 //   spike  = v_next > threshold
 //
 // Coefficients a1..b2 carry 12 fraction bits; levels are in state LSBs. The products
-// fit a 48-bit accumulator (|a1*sq| <= 2^45). Purely combinational.
+// fit a 48-bit accumulator (|a1*sq| <= 2^45). `first` marks a sample's first timestep,
+// which sees no previous spike (s[-1] = 0) even when v_init > threshold. Purely combinational.
 `default_nettype none
 
 module snn_izh_update #(
@@ -21,6 +22,7 @@ module snn_izh_update #(
     input  wire signed [STATE_W-1:0] u_prev,
     input  wire signed [ACC_W-1:0]   drive,
     input  wire        [4:0]         q,
+    input  wire                      first,
     input  wire signed [COEF_W-1:0]  a1, a2, a3, b1, b2,
     input  wire signed [STATE_W-1:0] a0, b3, c, d, threshold,
     output wire signed [STATE_W-1:0] v_next,
@@ -36,7 +38,7 @@ module snn_izh_update #(
     endfunction
 
     // reset of the previous step's spike
-    wire                     fired = v_prev > threshold;
+    wire                     fired = !first && (v_prev > threshold);
     wire signed [SUM_W-1:0]  u_bumped = $signed(u_prev) + $signed(d);
     wire signed [STATE_W-1:0] v = fired ? c : v_prev;
     wire signed [STATE_W-1:0] u = fired ? sat(u_bumped) : u_prev;

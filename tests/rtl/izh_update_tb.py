@@ -43,10 +43,12 @@ async def izh_update_matches_the_emulator(dut):
         for name, value in params.items():
             if hasattr(dut, name):
                 getattr(dut, name).value = value
+        first = bool(rng.random() < 0.1)
         dut.v_prev.value, dut.u_prev.value, dut.drive.value, dut.q.value = v, u, drive, q
+        dut.first.value = int(first)
         await Timer(1, unit="ns")
         layer = Layer("izhikevich", np.ones((1, 1), dtype=np.int8), q, 0, params)
-        start = (np.array([[v]], dtype=np.int64), np.array([[u]], dtype=np.int64), np.array([[v > params["threshold"]]]))
+        start = (np.array([[v]], dtype=np.int64), np.array([[u]], dtype=np.int64), np.array([[v > params["threshold"] and not first]]))
         (v_emu, u_emu, _), spike_emu = izhikevich.step(start, np.array([[drive]], dtype=np.int64), layer)
         got = (signed(dut.v_next.value, 16), signed(dut.u_next.value, 16), int(dut.spike.value))
         want = (int(v_emu[0, 0]), int(u_emu[0, 0]), int(spike_emu[0, 0]))
