@@ -13,6 +13,15 @@ from typing import List, Sequence, Tuple
 from . import formats
 
 
+#: ``Capacity.lanes`` must be a multiple of this: 32-bit stream words of 4-bit weights.
+LANE_MULTIPLE = 8
+
+
+def padded(n: int, lanes: int) -> int:
+    """``n`` neurons rounded up to whole words of ``lanes``: ``ceil(n / lanes) * lanes``."""
+    return -(-n // lanes) * lanes
+
+
 @dataclass(frozen=True)
 class Capacity:
     """What the IP holds. Every field is a count (no units beyond "how many").
@@ -29,6 +38,12 @@ class Capacity:
         layers: layers with weights (the input is not a layer).
         fan_in: inputs of one layer, the first layer's input channels included.
         steps: timesteps per sample (the width of the timestep counter).
+        lanes: weights read per cycle (the IP's ``LANES``), a multiple of 8. The weight
+            memory holds words of ``lanes`` weights and the state memory words of ``lanes``
+            states, so each layer is padded to a multiple of ``lanes`` neurons: it takes
+            ``ceil(n_out / lanes) * lanes`` of ``neurons`` and ``n_in`` times that of ``synapses``.
+            ``synapses`` is therefore ``WEIGHT_WORDS * lanes`` (32768 * 16) and ``neurons``
+            the state words times ``lanes`` (64 * 16).
     """
 
     neurons: int = 1024
@@ -37,12 +52,18 @@ class Capacity:
     layers: int = 8
     fan_in: int = 1024
     steps: int = formats.STEPS_MAX
+    lanes: int = 16
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"capacity {field.name} must be an integer >= 1, got {value!r}")
+        if self.lanes % LANE_MULTIPLE:
+            raise ValueError(
+                f"capacity lanes must be a multiple of {LANE_MULTIPLE} (a weight word is sent as whole "
+                f"32-bit stream words of {LANE_MULTIPLE} weights), got {self.lanes}"
+            )
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,41 @@ def _layer_name(index: int, sizes: Tuple[int, ...]) -> str:
     return f"layer {index} ({role}, {sizes[index]} -> {sizes[index + 1]})"
 
 
+def _memory_violations(req: Requirements, cap: Capacity) -> List[str]:
+    """The state and weight memories. With the topology known, each layer counts padded to
+    whole words of ``cap.lanes`` neurons, as the IP stores it; without it, the raw totals."""
+    found = []
+    neurons, synapses = req.neurons, req.synapses
+    if req.sizes:
+        neurons = sum(padded(n_out, cap.lanes) for n_out in req.sizes[1:])
+        synapses = sum(n_in * padded(n_out, cap.lanes) for n_in, n_out in zip(req.sizes[:-1], req.sizes[1:]))
+    why = f"widths that are multiples of {cap.lanes} waste nothing"
+    if neurons > cap.neurons:
+        if neurons == req.neurons:
+            found.append(
+                f"neurons: {req.neurons} in all layers, the IP holds {cap.neurons}: "
+                f"remove {req.neurons - cap.neurons} neurons"
+            )
+        else:
+            found.append(
+                f"neurons: {req.neurons} in all layers, {neurons} with each layer padded to {cap.lanes} lanes, "
+                f"the IP holds {cap.neurons}: remove {neurons - cap.neurons} padded neurons ({why})"
+            )
+    if synapses > cap.synapses:
+        if synapses == req.synapses:
+            found.append(
+                f"synapses: {req.synapses} weights, the IP holds {cap.synapses}: "
+                f"remove {req.synapses - cap.synapses} weights (fewer or smaller layers)"
+            )
+        else:
+            found.append(
+                f"synapses: {req.synapses} weights, {synapses} with each row padded to {cap.lanes} lanes, "
+                f"the IP holds {cap.synapses}: remove {synapses - cap.synapses} padded weights "
+                f"(fewer or smaller layers; {why})"
+            )
+    return found
+
+
 def _violations(req: Requirements, cap: Capacity) -> List[str]:
     found = []
     if req.layers > cap.layers:
@@ -142,16 +198,7 @@ def _violations(req: Requirements, cap: Capacity) -> List[str]:
                 f"largest fan-in: {req.max_fan_in} inputs, the IP takes {cap.fan_in} per layer: "
                 f"remove {req.max_fan_in - cap.fan_in} inputs to that layer"
             )
-    if req.neurons > cap.neurons:
-        found.append(
-            f"neurons: {req.neurons} in all layers, the IP holds {cap.neurons}: "
-            f"remove {req.neurons - cap.neurons} neurons"
-        )
-    if req.synapses > cap.synapses:
-        found.append(
-            f"synapses: {req.synapses} weights, the IP holds {cap.synapses}: "
-            f"remove {req.synapses - cap.synapses} weights (fewer or smaller layers)"
-        )
+    found.extend(_memory_violations(req, cap))
     if req.steps > cap.steps:
         found.append(
             f"timesteps: {req.steps} per sample, the IP counts up to {cap.steps}: "

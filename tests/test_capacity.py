@@ -23,7 +23,11 @@ def test_a_layer_too_wide_is_named_with_its_size_and_the_limit():
     assert "layer 0 (hidden, 64 -> 1034): 1034 neurons" in violation
     assert "the IP holds 1024 per layer: shrink it by 10" in violation
     assert "1034" in str(caught.value) and "1024" in str(caught.value)
-    assert any("neurons: 1044 in all layers, the IP holds 1024: remove 20 neurons" in v for v in others)
+    assert any(
+        "neurons: 1044 in all layers, 1056 with each layer padded to 16 lanes, the IP holds 1024: "
+        "remove 32 padded neurons" in v
+        for v in others
+    )
 
 
 def test_every_violation_is_reported_at_once():
@@ -34,8 +38,10 @@ def test_every_violation_is_reported_at_once():
     expected = [
         "layers: 9 layers, the IP holds 8: remove 1",
         "layer 0 (hidden, 2000 -> 600): fan-in of 2000 inputs, the IP takes 1024 per layer: remove 976",
-        "neurons: 5400 in all layers, the IP holds 1024: remove 4376 neurons",
-        f"synapses: {2000 * 600 + 8 * 600 * 600} weights, the IP holds 524288",
+        "neurons: 5400 in all layers, 5472 with each layer padded to 16 lanes, the IP holds 1024: "
+        "remove 4448 padded neurons",
+        f"synapses: {2000 * 600 + 8 * 600 * 600} weights, {2000 * 608 + 8 * 600 * 608} with each row padded "
+        "to 16 lanes, the IP holds 524288",
         "timesteps: 70000 per sample, the IP counts up to 65535: use 4465 fewer timesteps",
     ]
     assert len(caught.value.violations) == len(expected)
@@ -44,8 +50,8 @@ def test_every_violation_is_reported_at_once():
 
 
 def test_the_synapse_message_says_how_many_weights_to_remove():
-    with pytest.raises(CapacityError, match=r"synapses: 600000 weights, the IP holds 524288: remove 75712 weights"):
-        check_fits(Requirements.from_sizes([600, 1000], steps=1))
+    with pytest.raises(CapacityError, match=r"synapses: 614400 weights, the IP holds 524288: remove 90112 weights"):
+        check_fits(Requirements.from_sizes([600, 1024], steps=1))
 
 
 def test_an_output_layer_is_named_as_such():
@@ -80,3 +86,82 @@ def test_bad_topologies_are_refused(sizes, steps):
 def test_a_capacity_must_be_positive():
     with pytest.raises(ValueError, match="capacity layers must be an integer >= 1"):
         Capacity(layers=0)
+
+
+# --- padding to whole words of LANES weights -------------------------------------------
+
+
+def test_rows_are_padded_to_whole_lane_words():
+    # 200 rows of 40 weights: 8000 weights, but with 16 lanes every row takes 48 (three words)
+    req = Requirements.from_sizes([200, 40], steps=1)
+    assert req.synapses == 8000
+    with pytest.raises(CapacityError) as caught:
+        check_fits(req, Capacity(synapses=8000))
+    (violation,) = caught.value.violations
+    assert violation == (
+        "synapses: 8000 weights, 9600 with each row padded to 16 lanes, the IP holds 8000: "
+        "remove 1600 padded weights (fewer or smaller layers; widths that are multiples of 16 waste nothing)"
+    )
+    assert check_fits(req, Capacity(synapses=9600)) is None
+    assert check_fits(req, Capacity(synapses=8000, lanes=8)) is None  # 40 = five words of 8
+    with pytest.raises(CapacityError, match="8000 weights, 12800 with each row padded to 32 lanes"):
+        check_fits(req, Capacity(synapses=12799, lanes=32))
+
+
+def test_the_brief_example_of_a_padded_weight_count():
+    # 8 inputs x 1025 neurons = 8200 weights; 1025 pads to 1040 with 16 lanes: 8320
+    req = Requirements.from_sizes([8, 1025], steps=1)
+    with pytest.raises(CapacityError) as caught:
+        check_fits(req, Capacity(neurons=2048, neurons_per_layer=2048, synapses=8192))
+    assert caught.value.violations == [
+        "synapses: 8200 weights, 8320 with each row padded to 16 lanes, the IP holds 8192: "
+        "remove 128 padded weights (fewer or smaller layers; widths that are multiples of 16 waste nothing)"
+    ]
+
+
+def test_state_words_are_padded_per_layer():
+    # three layers of 10 neurons: each takes a whole word of 16 states
+    sizes = [4] + [10] * 3
+    req = Requirements.from_sizes(sizes, steps=1)
+    assert check_fits(req, Capacity(neurons=48)) is None
+    with pytest.raises(CapacityError) as caught:
+        check_fits(req, Capacity(neurons=47))
+    assert caught.value.violations == [
+        "neurons: 30 in all layers, 48 with each layer padded to 16 lanes, the IP holds 47: "
+        "remove 1 padded neurons (widths that are multiples of 16 waste nothing)"
+    ]
+    assert check_fits(req, Capacity(neurons=48, lanes=8)) is None  # 10 -> 16 with 8 lanes too
+    whole = Requirements.from_sizes([4, 16, 16], steps=1)  # nothing to pad: the plain message
+    with pytest.raises(CapacityError) as caught:
+        check_fits(whole, Capacity(neurons=31, lanes=8))
+    assert caught.value.violations == ["neurons: 32 in all layers, the IP holds 31: remove 1 neurons"]
+
+
+def test_the_ip_default_matches_its_register_map():
+    # 784-512-10: 784*32 + 512*1 = 25600 weight words of 16, 33 state words
+    cap = Capacity()
+    assert cap.lanes == 16
+    assert cap.synapses == 32768 * cap.lanes and cap.neurons == 64 * cap.lanes
+    req = Requirements.from_sizes([784, 512, 10], steps=25)
+    assert check_fits(req) is None
+    assert check_fits(req, Capacity(synapses=25600 * 16, neurons=33 * 16)) is None
+    with pytest.raises(CapacityError, match="406528 weights, 409600 with each row padded"):
+        check_fits(req, Capacity(synapses=25600 * 16 - 1))
+    with pytest.raises(CapacityError, match="522 in all layers, 528 with each layer padded"):
+        check_fits(req, Capacity(neurons=527))
+
+
+def test_without_a_topology_the_raw_totals_are_checked():
+    req = Requirements(neurons=30, max_neurons_per_layer=10, synapses=100, layers=3, max_fan_in=10, steps=1)
+    assert check_fits(req, Capacity(neurons=30, synapses=100)) is None
+    with pytest.raises(CapacityError) as caught:
+        check_fits(req, Capacity(neurons=30, synapses=99))
+    assert caught.value.violations == [
+        "synapses: 100 weights, the IP holds 99: remove 1 weights (fewer or smaller layers)"
+    ]
+
+
+@pytest.mark.parametrize("lanes", [0, 4, 12, 20, True, 16.0])
+def test_lanes_must_be_a_positive_multiple_of_8(lanes):
+    with pytest.raises(ValueError, match="capacity lanes must be"):
+        Capacity(lanes=lanes)

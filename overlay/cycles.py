@@ -1,0 +1,207 @@
+"""Exact cycle model of the SNN core IP (``REGISTERS.md``, "Cycle model").
+
+The IP's ``CYCLES`` register counts every cycle of a command from the one after
+``RUN``/``LOAD`` is accepted up to the one that raises ``DONE``, except the cycles
+spent waiting on a stream (``STALLS`` counts those). It does not depend on the DMA,
+so these formulas give it exactly, in clock cycles of ``aclk``:
+
+    LOAD = 2 + 1 + 8 L + (LANES/8) * sum_l n_in_l * R_l
+
+    RUN  = 2 + sum_samples [ sum_l R_l
+                             + sum_t ( sum_l (B_l + E_{l,t} R_l + 1 + R_l + 1) + Raster )
+                             + Counts + States ]
+
+with ``R_l = ceil(n_out_l / LANES)`` state words, ``B_l = ceil(n_in_l / 32)`` input
+words, ``E_{l,t}`` the input spikes of layer ``l`` at step ``t``, ``Raster =
+ceil(n_out_L / 32)``, ``Counts = ceil(n_out_L / 2)`` and ``States = sum_l n_out_l``
+when ``OUT_MODE`` selects them (else 0). ``E`` enters linearly, so only its total per
+layer over the batch matters: :func:`layer_input_spikes_from_counts` reads it off the
+emulator's :class:`~.emulator.Counts`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, List, Sequence
+
+from . import registers
+from .artifact import Artifact
+from .stream import (
+    COUNTS_PER_WORD,
+    SPIKES_PER_WORD,
+    ceil_div,
+    check_lanes,
+    check_out_mode,
+    check_run,
+    image_words,
+    row_words,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import Counts
+
+#: The fixed cycles of every command: the "2 +" of both formulas.
+COMMAND_OVERHEAD = 2
+
+
+def load_cycles(artifact: Artifact, lanes: int) -> int:
+    """Active cycles of ``LOAD`` of ``artifact``: ``2 + 1 + 8 L + (lanes/8) * sum_l n_in_l * R_l``.
+
+    One cycle per image word (header, descriptors, weight stream words) plus 2; equal
+    to ``2 + stream.image_words(artifact, lanes)``.
+    """
+    return COMMAND_OVERHEAD + image_words(artifact, lanes)
+
+
+@dataclass(frozen=True)
+class CycleBreakdown:
+    """Active cycles of one ``RUN``, by phase (clock cycles; sums over the whole batch).
+
+    With ``S`` samples of ``T`` steps, over layers ``l``:
+
+    Attributes:
+        reset: clearing the states at each sample's start, ``S * sum_l R_l``.
+        fetch: reading the input spike words, ``S * T * sum_l B_l``.
+        accumulate: adding a weight word per input spike and row word,
+            ``sum_l R_l * sum_{samples, t} E_{l,t}``.
+        drain: letting the last addition land, ``S * T * L`` (the ``+ 1`` of the accumulate phase).
+        update: the neuron updates, ``lanes`` neurons a cycle through a two-stage pipeline,
+            ``S * T * sum_l (R_l + 1)``.
+        output: the output sections, ``S * (T * Raster + Counts + States)``.
+        overhead: the command's start and end, 2.
+        total: the sum of the above: the ``CYCLES`` register after the run.
+    """
+
+    reset: int
+    fetch: int
+    accumulate: int
+    drain: int
+    update: int
+    output: int
+    overhead: int
+    total: int
+
+
+def _check_spikes(artifact: Artifact, layer_input_spikes: Sequence[int], steps: int, n_samples: int) -> List[int]:
+    """``layer_input_spikes`` as a list of ints, one per layer, each in [0, n_in * steps * n_samples]."""
+    try:
+        values = list(layer_input_spikes)
+    except TypeError:
+        raise ValueError(
+            f"layer_input_spikes must be a sequence of one integer per layer, got {type(layer_input_spikes).__name__}"
+        ) from None
+    if len(values) != len(artifact.layers):
+        raise ValueError(
+            f"layer_input_spikes has {len(values)} entries, the network has {len(artifact.layers)} layers"
+        )
+    checked = []
+    for index, (value, layer) in enumerate(zip(values, artifact.layers)):
+        most = layer.n_in * steps * n_samples
+        if not hasattr(value, "__index__") or isinstance(value, bool) or not 0 <= int(value) <= most:
+            raise ValueError(
+                f"layer {index}: input spikes must be an integer in [0, {most}] (n_in {layer.n_in} x "
+                f"{steps} steps x {n_samples} samples), got {value!r}"
+            )
+        checked.append(int(value))
+    return checked
+
+
+def run_breakdown(
+    artifact: Artifact,
+    layer_input_spikes: Sequence[int],
+    steps: int,
+    n_samples: int,
+    out_mode: int,
+    lanes: int,
+) -> CycleBreakdown:
+    """Active cycles of one ``RUN``, phase by phase (see :class:`CycleBreakdown`).
+
+    Args:
+        artifact: the loaded network.
+        layer_input_spikes: per layer, its input spikes summed over all samples and steps
+            (channels < n_in), i.e. ``sum_{samples, t} E_{l,t}``; for layer 0 the input
+            stream's spikes, for layer ``l > 0`` the spikes of layer ``l - 1``.
+        steps: ``STEPS``, timesteps per sample, 1..65535.
+        n_samples: ``SAMPLES``, samples in the run, 1..65535.
+        out_mode: ``OUT_MODE``, 0..7 (bit 0 RASTER, bit 1 COUNTS, bit 2 STATES).
+        lanes: the IP's ``LANES``, a positive multiple of 8.
+    """
+    lanes = check_lanes(lanes)
+    out_mode = check_out_mode(out_mode)
+    steps, n_samples = check_run(steps, n_samples)
+    spikes = _check_spikes(artifact, layer_input_spikes, steps, n_samples)
+    layers = artifact.layers
+    rows = [row_words(layer.n_out, lanes) for layer in layers]
+    in_words = [ceil_div(layer.n_in, SPIKES_PER_WORD) for layer in layers]
+    n_out = artifact.n_outputs
+    raster = ceil_div(n_out, SPIKES_PER_WORD) if out_mode & registers.OUT_RASTER else 0
+    counts = ceil_div(n_out, COUNTS_PER_WORD) if out_mode & registers.OUT_COUNTS else 0
+    states = sum(layer.n_out for layer in layers) if out_mode & registers.OUT_STATES else 0
+    step_count = n_samples * steps
+    parts = dict(
+        reset=n_samples * sum(rows),
+        fetch=step_count * sum(in_words),
+        accumulate=sum(e * r for e, r in zip(spikes, rows)),
+        drain=step_count * len(layers),
+        update=step_count * sum(r + 1 for r in rows),
+        output=n_samples * (steps * raster + counts + states),
+        overhead=COMMAND_OVERHEAD,
+    )
+    return CycleBreakdown(**parts, total=sum(parts.values()))
+
+
+def layer_cycles(
+    artifact: Artifact,
+    layer_input_spikes: Sequence[int],
+    steps: int,
+    n_samples: int,
+    lanes: int,
+) -> List[int]:
+    """Active cycles spent on each layer over the batch: its fetch, accumulate, drain
+    and update phases, ``S*T*(B_l + 1 + R_l + 1) + R_l * sum E_l`` (the reset, output
+    and command overhead belong to no layer). Arguments as :func:`run_breakdown`.
+    """
+    lanes = check_lanes(lanes)
+    steps, n_samples = check_run(steps, n_samples)
+    spikes = _check_spikes(artifact, layer_input_spikes, steps, n_samples)
+    step_count = n_samples * steps
+    cycles = []
+    for layer, events in zip(artifact.layers, spikes):
+        rows = row_words(layer.n_out, lanes)
+        cycles.append(step_count * (ceil_div(layer.n_in, SPIKES_PER_WORD) + 1 + rows + 1) + events * rows)
+    return cycles
+
+
+def run_cycles(
+    artifact: Artifact,
+    layer_input_spikes: Sequence[int],
+    steps: int,
+    n_samples: int,
+    out_mode: int,
+    lanes: int,
+) -> int:
+    """Active cycles of one ``RUN`` (the ``CYCLES`` register after it); arguments as
+    :func:`run_breakdown`, of which this is the ``total``."""
+    return run_breakdown(artifact, layer_input_spikes, steps, n_samples, out_mode, lanes).total
+
+
+def layer_input_spikes_from_counts(artifact: Artifact, counts: "Counts") -> List[int]:
+    """Per layer, its input spikes over the batch, from the emulator's counts.
+
+    ``Counts.synaptic_events[l]`` is the layer's input spikes times its ``n_out``; this
+    divides it back out. Raises ValueError if the counts do not belong to ``artifact``.
+    """
+    events = list(counts.synaptic_events)
+    if len(events) != len(artifact.layers):
+        raise ValueError(
+            f"counts cover {len(events)} layers, the network has {len(artifact.layers)}"
+        )
+    spikes = []
+    for index, (value, layer) in enumerate(zip(events, artifact.layers)):
+        value = int(value)
+        if value < 0 or value % layer.n_out:
+            raise ValueError(
+                f"layer {index}: {value} synaptic events is not a non-negative multiple of its "
+                f"{layer.n_out} neurons (are the counts from this network?)"
+            )
+        spikes.append(value // layer.n_out)
+    return spikes
