@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: setup
 bench: setup
 	$(PY) bench/spine.py
 	$(PY) bench/neurons.py
+	$(PY) bench/ip_throughput.py
+	$(PY) bench/ip_resources.py
+
+# many more random RTL-vs-emulator cases than CI runs
+soak: setup
+	$(PY) bench/rtl_soak.py
 
 clean:
 	rm -rf runs .pytest_cache .hypothesis

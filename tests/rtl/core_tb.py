@@ -8,7 +8,8 @@ soft reset recover the core.
 
 Environment: ``SNN_RTL_CASES`` (random cases, default 50), ``SNN_RTL_SEED`` (first
 seed, default 0), ``SNN_RTL_TOPOLOGIES`` (comma-separated sizes like
-``784-512-10`` to run as extra cases on this build).
+``784-512-10`` to run as extra cases on this build), ``SNN_RTL_REPORT`` (a JSON
+file for the soak's and the bench's figures).
 """
 from __future__ import annotations
 
@@ -100,8 +101,10 @@ class Bench:
     def pace(self, rng) -> None:
         """Sometimes pause the streams, to prove CYCLES does not count the waits."""
         if rng is not None and rng.random() < 0.25:
-            self.source.set_pause_generator(itertools.cycle(rng.random(7) < 0.4))
-            self.sink.set_pause_generator(itertools.cycle(rng.random(5) < 0.4))
+            for port, period in ((self.source, 7), (self.sink, 5)):
+                pattern = rng.random(period) < 0.4
+                pattern[0] = False  # a pattern of pauses only would stop the stream for good
+                port.set_pause_generator(itertools.cycle(pattern))
         else:
             self.unpause()
 
@@ -167,9 +170,11 @@ async def check_case(bench: Bench, artifact, spikes, out_mode, rng=None):
     try:
         return await _check_case(bench, artifact, spikes, out_mode, rng)
     except SimTimeoutError:
+        where = (f"FSM state {int(bench.dut.state.value)}, s_axis_tvalid {int(bench.dut.s_axis_tvalid.value)}, "
+                 f"m_axis_tready {int(bench.dut.m_axis_tready.value)}, input queued {not bench.source.idle()}")
         await bench.write(reg.CTRL, reg.CTRL_SOFT_RESET)
         bench.dma_reset()
-        return [f"no DONE within {TIMEOUT_US} us"]
+        return [f"no DONE within {TIMEOUT_US} us ({where})"]
 
 
 async def _check_case(bench: Bench, artifact, spikes, out_mode, rng):
@@ -235,6 +240,8 @@ async def random_networks_equal_the_emulator(dut):
             if len(failures) <= 5:
                 dut._log.error(f"{name} sizes {artifact.sizes} out_mode {out_mode}: {problems}")
     dut._log.info(f"{len(cases) - len(failures)} of {len(cases)} cases bit and cycle exact")
+    if os.environ.get("SNN_RTL_REPORT"):
+        Path(os.environ["SNN_RTL_REPORT"]).write_text(json.dumps({"cases": len(cases), "failures": failures}))
     assert not failures, f"{len(failures)} of {len(cases)} cases differ: {failures[:10]}"
 
 
@@ -277,25 +284,29 @@ async def bad_loads_are_refused_and_keep_the_loaded_network(dut):
         words[0], words[1], words[2] = n_in | n_out << 16, d1, d2
         return words
 
-    refused = {
-        "HEADER": np.concatenate([[0x12345600 | 1], good[1:]]).astype(np.uint32),
-        "HEADER ": image_with([]),  # zero layers
-        "CAPACITY": image_with([layer(1, 1)] * (lim.layers + 1)),
-        "CAPACITY ": image_with([layer(1, lim.neurons + 1)]),
-        "CAPACITY  ": image_with([layer(lim.fan_in + 1, 1)]),
-        "CAPACITY   ": image_with([layer(lim.fan_in, lim.neurons), layer(lim.neurons, lim.lanes)]),
-        "PARAM": image_with([layer(4, 4), layer(5, 2)]),      # layers do not chain
-        "PARAM ": image_with([layer(4, 4, d1=9 << 4)]),       # frac_bits 9
-        "PARAM  ": image_with([layer(4, 4, d1=2)]),           # model 2
-        "PARAM   ": image_with([layer(4, 4, d1=257 << 16)]),  # beta 257
-        "PARAM    ": image_with([layer(4, 4, d2=0)]),          # LIF threshold 0
-        "PARAM     ": image_with([layer(4, 4, d1=1 | 25 << 8)]),  # Izhikevich square shift 25
-    }
-    for flag, words in refused.items():
+    refused = [
+        ("HEADER", "a wrong magic", np.concatenate([[0x12345600 | 1], good[1:]]).astype(np.uint32)),
+        ("HEADER", "zero layers", image_with([])),
+        ("CAPACITY", "one layer too many", image_with([layer(1, 1)] * (lim.layers + 1))),
+        ("CAPACITY", "a layer too wide", image_with([layer(1, lim.neurons + 1)])),
+        ("CAPACITY", "a fan-in too large", image_with([layer(lim.fan_in + 1, 1)])),
+        ("CAPACITY", "too many neurons in all",
+         image_with([layer(lim.fan_in, lim.neurons), layer(lim.neurons, lim.lanes)])),
+        ("PARAM", "layers that do not chain", image_with([layer(4, 4), layer(5, 2)])),
+        ("PARAM", "frac_bits 9", image_with([layer(4, 4, d1=9 << 4)])),
+        ("PARAM", "model 2", image_with([layer(4, 4, d1=2)])),
+        ("PARAM", "beta 257", image_with([layer(4, 4, d1=257 << 16)])),
+        ("PARAM", "LIF threshold 0", image_with([layer(4, 4, d2=0)])),
+        ("PARAM", "Izhikevich square shift 25", image_with([layer(4, 4, d1=1 | 25 << 8)])),
+    ]
+    if lim.weight_words < lim.fan_in * (lim.neurons // lim.lanes):
+        rows = lim.weight_words // (lim.neurons // lim.lanes) + 1
+        refused.append(("CAPACITY", "too many weights", image_with([layer(rows, lim.neurons)])))
+    for flag, what, words in refused:
         error = await bench.load_words(words)
-        assert error == ERR[flag.strip()], f"{flag.strip()}: got {reg.describe_errors(error)}"
+        assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"
         status = await bench.read(reg.STATUS)
-        assert status & reg.STATUS_LOADED and not status & reg.STATUS_BUSY
+        assert status & reg.STATUS_LOADED and not status & reg.STATUS_BUSY, what
         await expect_same_results(bench, artifact, spikes)
 
     # a stream cut short during the header: refused, the network kept

@@ -20,8 +20,10 @@ BENCHES = Path(__file__).resolve().parent
 #: The sources of the whole IP, top level first.
 CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_lane.v", "snn_lif_update.v", "snn_izh_update.v")
 
-#: A small build of the core whose capacity edges are cheap to reach in simulation.
-SMALL_CORE = {"LANES": 8, "NEURONS": 64, "FAN_IN": 64, "WEIGHT_WORDS": 512, "LAYERS": 4}
+#: A small build of the core whose capacity edges are cheap to reach in simulation. Its
+#: weight memory (384 words) is smaller than 64 inputs x 8 state words, so that the
+#: weight limit binds on its own, apart from the neuron and fan-in limits.
+SMALL_CORE = {"LANES": 8, "NEURONS": 64, "FAN_IN": 64, "WEIGHT_WORDS": 384, "LAYERS": 4}
 
 
 @contextmanager
@@ -54,15 +56,19 @@ def run_cocotb(
     testcase: Optional[Sequence[str]] = None,
 ):
     """Build ``sources`` (file names under overlay/rtl) and run the cocotb ``test_module``
-    from tests/rtl; return ``(tests run, tests failed, results file)``."""
+    from tests/rtl; return ``(tests run, tests failed, simulation log)``. The build's and
+    the simulation's output go to ``build.log`` and ``sim.log`` in ``build_dir``."""
     from cocotb_tools.runner import get_results, get_runner
 
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
     with verilator_env():
         runner = get_runner("verilator")
         runner.build(sources=[RTL / s for s in sources], hdl_toplevel=top, build_dir=build_dir,
-                     always=True, build_args=["-Wno-fatal"], parameters=dict(parameters or {}))
+                     always=True, build_args=["-Wno-fatal"], parameters=dict(parameters or {}),
+                     log_file=build_dir / "build.log")
         results = runner.test(hdl_toplevel=top, test_module=test_module, test_dir=BENCHES,
                               build_dir=build_dir, extra_env=dict(env or {}), testcase=testcase,
-                              results_xml=str(Path(build_dir).resolve() / "results.xml"))
+                              results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
     total, failed = get_results(results)
-    return total, failed, results
+    return total, failed, build_dir / "sim.log"
