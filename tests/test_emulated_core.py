@@ -1,0 +1,594 @@
+"""The register-level emulated core against the register map and the functional emulator.
+
+Random networks go through the registers and the streams as the driver sends them:
+outputs must equal ``emulate()``, ``CYCLES`` the cycle model. The bad-input cases are
+those the RTL bench (``tests/rtl/core_tb.py``) checks on the Verilog, with the same
+expected flags and the same checks that the loaded network survives.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pynq_snn.overlay import cycles, stream
+from pynq_snn.overlay import registers as reg
+from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
+from pynq_snn.overlay.emulated_core import EmulatedCore
+from pynq_snn.overlay.emulator import emulate
+
+sys.path.insert(0, str(Path(__file__).parent / "rtl"))
+from random_networks import Limits, random_case, random_layer  # noqa: E402
+
+ERR = {name: 1 << bit for bit, (name, _) in reg.ERROR_BITS.items()}
+DEFAULT = Limits(lanes=16, neurons=1024, fan_in=1024, weight_words=32768, layers=8)
+#: The RTL tests' small build, whose weight memory binds apart from the other limits.
+SMALL = Limits(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
+
+
+def core_for(limits: Limits) -> EmulatedCore:
+    return EmulatedCore(**asdict(limits))
+
+
+def cycles_of(core: EmulatedCore) -> int:
+    return core.read(reg.CYCLES_LO) | core.read(reg.CYCLES_HI) << 32
+
+
+def load_words(core: EmulatedCore, words) -> int:
+    """LOAD with ``words`` as the image; the ERROR register after the command."""
+    core.write(reg.ISR, 1)
+    core.write(reg.CTRL, reg.CTRL_LOAD)
+    assert core.read(reg.STATUS) & reg.STATUS_BUSY
+    assert core.stream(np.asarray(words, dtype=np.uint32), 0).size == 0
+    assert core.read(reg.STATUS) & (reg.STATUS_BUSY | reg.STATUS_DONE) == reg.STATUS_DONE
+    assert core.read(reg.ISR) == 1
+    return core.read(reg.ERROR)
+
+
+def load(core: EmulatedCore, artifact: Artifact) -> int:
+    return load_words(core, stream.pack_network(artifact, core.read(reg.CAP_LANES)))
+
+
+def run(core: EmulatedCore, artifact: Artifact, spikes: np.ndarray, out_mode: int, words=None):
+    """RUN a batch as the driver does; ``(ERROR, output words)``. A refused run gets no stream."""
+    steps, n_samples, _ = spikes.shape
+    core.write(reg.STEPS, steps)
+    core.write(reg.SAMPLES, n_samples)
+    core.write(reg.OUT_MODE, out_mode)
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    status = core.read(reg.STATUS)
+    if status & reg.STATUS_DONE and not status & reg.STATUS_BUSY:
+        return core.read(reg.ERROR), np.zeros(0, dtype=np.uint32)
+    if words is None:
+        words = stream.pack_inputs(spikes, artifact.n_inputs)
+    out = core.stream(words, stream.output_words(artifact, steps, n_samples, out_mode))
+    assert core.read(reg.STATUS) & (reg.STATUS_BUSY | reg.STATUS_DONE) == reg.STATUS_DONE
+    return core.read(reg.ERROR), out
+
+
+def compare(artifact, spikes, out_mode, words) -> list:
+    """How the output words differ from the emulator (empty: they do not)."""
+    steps, n_samples, _ = spikes.shape
+    want = emulate(artifact, spikes)
+    expected = stream.output_words(artifact, steps, n_samples, out_mode)
+    if len(words) != expected:
+        return [f"output has {len(words)} words, expected {expected}"]
+    got = stream.unpack_outputs(words, artifact, steps, n_samples, out_mode)
+    problems = []
+    if got.raster is not None and not np.array_equal(got.raster, want.output_spikes):
+        problems.append("raster differs")
+    if got.counts is not None and not np.array_equal(got.counts, want.spike_counts):
+        problems.append("counts differ")
+    if got.states is not None:
+        for index, (mine, emu) in enumerate(zip(got.states, want.final_states)):
+            for name in emu:
+                if not np.array_equal(np.asarray(mine[name], np.int64), np.asarray(emu[name], np.int64)):
+                    problems.append(f"layer {index} final {name} differs")
+    return problems
+
+
+def run_cycles(artifact, spikes, out_mode, lanes) -> int:
+    steps, n_samples, _ = spikes.shape
+    spikes_in = cycles.layer_input_spikes_from_counts(artifact, emulate(artifact, spikes).counts)
+    return cycles.run_cycles(artifact, spikes_in, steps, n_samples, out_mode, lanes)
+
+
+def tiny(seed: int = 1, sizes=(5, 7, 3)):
+    """core_tb's small network: 4 steps, 2 samples."""
+    rng = np.random.default_rng(seed)
+    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": 4}, meta={})
+    spikes = (rng.random((4, 2, sizes[0])) < 0.5).astype(np.uint8)
+    return artifact, spikes
+
+
+def expect_same_results(core, artifact, spikes):
+    """The loaded network still runs and equals the emulator."""
+    error, words = run(core, artifact, spikes, 7)
+    assert error == 0, reg.describe_errors(error)
+    assert not compare(artifact, spikes, 7, words)
+
+
+# --- registers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limits", [DEFAULT, SMALL, Limits(32, 2048, 100, 5000, 3)])
+def test_identity_capability_and_reset_values(limits):
+    core = EmulatedCore() if limits == DEFAULT else core_for(limits)
+    expected = {
+        reg.ID: 0x534E4E43, reg.VERSION: 0x00010000, reg.CTRL: 0, reg.STATUS: 0, reg.ERROR: 0, reg.IER: 0,
+        reg.ISR: 0, reg.OUT_MODE: 1, reg.STEPS: 1, reg.SAMPLES: 1, reg.CYCLES_LO: 0, reg.CYCLES_HI: 0,
+        reg.STALLS_LO: 0, reg.STALLS_HI: 0, reg.SAMPLES_DONE: 0,
+        reg.CAP_LANES: limits.lanes, reg.CAP_NEURONS: limits.neurons, reg.CAP_FAN_IN: limits.fan_in,
+        reg.CAP_WEIGHT_WORDS: limits.weight_words, reg.CAP_LAYERS: limits.layers, reg.CAP_STEPS: 65535,
+        reg.CAP_MODELS: 3, reg.CAP_STREAM_BITS: 32, reg.NET_LAYERS: 0, reg.NET_INPUTS: 0, reg.NET_OUTPUTS: 0,
+        reg.NET_WEIGHT_WORDS: 0, reg.NET_STATE_WORDS: 0, 0x3C: 0, 0x74: 0, 0xFC: 0,
+    }
+    assert {offset: core.read(offset) for offset in expected} == expected
+    assert not core.irq
+    for offset in (reg.ID, reg.VERSION, reg.STATUS, reg.CYCLES_LO, reg.CAP_LANES, reg.NET_LAYERS, 0xFC):
+        core.write(offset, 0x5A5A5A5A)  # read-only and unlisted offsets ignore writes
+    assert {offset: core.read(offset) for offset in expected} == expected
+
+
+def test_register_widths_and_write_one_to_clear():
+    core = EmulatedCore()
+    core.write(reg.IER, 0xFFFFFFFF)
+    core.write(reg.OUT_MODE, 0xFFFFFFFF)
+    core.write(reg.STEPS, 0x12345678)
+    core.write(reg.SAMPLES, 0xABCDEF01)
+    assert [core.read(r) for r in (reg.IER, reg.OUT_MODE, reg.STEPS, reg.SAMPLES)] == [1, 7, 0x5678, 0xEF01]
+    core.write(reg.CTRL, reg.CTRL_RUN | reg.CTRL_LOAD)  # PARAM, nothing starts
+    core.write(reg.CTRL, reg.CTRL_RUN)  # nothing loaded: NOT_LOADED at once
+    assert core.read(reg.ERROR) == ERR["NOT_LOADED"], "an accepted command clears ERROR"
+    core.write(reg.CTRL, reg.CTRL_RUN | reg.CTRL_LOAD)
+    assert core.read(reg.ERROR) == ERR["NOT_LOADED"] | ERR["PARAM"]
+    core.write(reg.ERROR, ERR["PARAM"])
+    assert core.read(reg.ERROR) == ERR["NOT_LOADED"]
+    assert core.read(reg.STATUS) == reg.STATUS_DONE | reg.STATUS_ERROR and core.irq
+    core.write(reg.ISR, 0)
+    assert core.read(reg.ISR) == 1
+    core.write(reg.ISR, 1)
+    assert core.read(reg.ISR) == 0 and not core.irq and core.read(reg.STATUS) & reg.STATUS_DONE
+    for bad in (2, 0x100, -4, 4.0, True):
+        with pytest.raises(ValueError, match="register offset"):
+            core.read(bad)
+        with pytest.raises(ValueError, match="register offset"):
+            core.write(bad, 0)
+    for bad in (-1, 2 ** 32, 1.0):
+        with pytest.raises(ValueError, match="register value"):
+            core.write(reg.IER, bad)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lanes": 12}, "power of two"), ({"lanes": 4}, "power of two"), ({"neurons": 1000}, "multiple of 32"),
+    ({"lanes": 64, "neurons": 96}, "multiple of 32 and of lanes"), ({"layers": 0}, "layers must be"),
+    ({"fan_in": 1.5}, "fan_in must be"),
+])
+def test_impossible_builds_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        EmulatedCore(**kwargs)
+
+
+def test_a_hardware_reset_returns_every_register_and_unloads():
+    core = core_for(SMALL)
+    artifact, spikes = tiny()
+    assert load(core, artifact) == 0
+    core.write(reg.IER, 1)
+    expect_same_results(core, artifact, spikes)
+    assert core.read(reg.NET_LAYERS) == 2 and core.irq
+    core.reset()
+    assert [core.read(r) for r in range(0, 0x74, 4) if r not in (reg.ID, reg.VERSION) and r < reg.CAP_LANES] == \
+        [0] * 5 + [1, 1, 1] + [0] * 6
+    assert [core.read(r) for r in range(reg.NET_LAYERS, reg.NET_STATE_WORDS + 4, 4)] == [0] * 5
+    assert not core.irq
+    assert run(core, artifact, spikes, 7)[0] == ERR["NOT_LOADED"]
+
+
+def test_a_stream_with_no_command_waiting_is_not_taken():
+    core = core_for(SMALL)
+    artifact, spikes = tiny()
+    image = stream.pack_network(artifact, SMALL.lanes)
+    assert core.stream(image, 10).size == 0
+    assert core.read(reg.STATUS) == 0, "nothing loaded, nothing kept"
+    assert load_words(core, image) == 0
+    inputs = stream.pack_inputs(spikes, artifact.n_inputs)
+    assert core.stream(inputs, 100).size == 0 and core.read(reg.CYCLES_LO) == cycles.load_cycles(artifact, 8)
+    with pytest.raises(ValueError, match="at least one word"):
+        core.stream(np.zeros(0, dtype=np.uint32), 0)
+    with pytest.raises(ValueError, match="n_receive"):
+        core.stream(inputs, -1)
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*32\)"):
+        core.stream(np.array([-1]), 0)
+
+
+# --- random networks -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limits", [
+    Limits(8, 128, 100, 1024, 4), Limits(16, 256, 300, 2048, 5), Limits(32, 512, 200, 1024, 3),
+])
+def test_random_networks_equal_the_emulator_and_the_cycle_model(limits):
+    core = core_for(limits)
+    core.write(reg.IER, 1)
+    modes = set()
+    for seed in range(40):
+        artifact, spikes, _ = random_case(seed, limits)
+        out_mode = seed % 8
+        modes.add(out_mode)
+        assert load(core, artifact) == 0, seed
+        assert cycles_of(core) == cycles.load_cycles(artifact, limits.lanes), seed
+        rows = [-(-layer.n_out // limits.lanes) for layer in artifact.layers]
+        assert [core.read(r) for r in range(reg.NET_LAYERS, reg.NET_STATE_WORDS + 4, 4)] == [
+            len(artifact.layers), artifact.n_inputs, artifact.n_outputs,
+            sum(layer.n_in * r for layer, r in zip(artifact.layers, rows)), sum(rows)]
+        core.write(reg.ISR, 1)
+        error, words = run(core, artifact, spikes, out_mode)
+        assert error == 0, (seed, reg.describe_errors(error))
+        assert core.irq
+        assert not compare(artifact, spikes, out_mode, words), seed
+        assert cycles_of(core) == run_cycles(artifact, spikes, out_mode, limits.lanes), seed
+        assert core.read(reg.SAMPLES_DONE) == spikes.shape[1]
+        assert core.read(reg.STALLS_LO) == core.read(reg.STALLS_HI) == 0
+    assert modes == set(range(8))
+
+
+def test_the_default_build_runs_784_512_10():
+    rng = np.random.default_rng(5)
+    sizes = (784, 512, 10)
+    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    artifact = Artifact(784, layers, {"kind": "raster", "steps": 3}, {})
+    spikes = (rng.random((3, 4, 784)) < 0.1).astype(np.uint8)
+    core = EmulatedCore()
+    assert load(core, artifact) == 0
+    assert core.read(reg.NET_WEIGHT_WORDS) == 25_600 and core.read(reg.NET_STATE_WORDS) == 33
+    error, words = run(core, artifact, spikes, 7)
+    assert error == 0 and not compare(artifact, spikes, 7, words)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, 16)
+
+
+def test_input_bits_past_n_in_are_ignored():
+    core = core_for(SMALL)
+    artifact, spikes = tiny(seed=3, sizes=(37, 9, 4))
+    assert load(core, artifact) == 0
+    clean = stream.pack_inputs(spikes, 37)
+    noisy = clean | np.tile(np.array([0, 0xFFFFFFE0], dtype=np.uint32), clean.size // 2)
+    error, words = run(core, artifact, spikes, 7, words=noisy)
+    assert error == 0 and not compare(artifact, spikes, 7, words)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL.lanes)
+
+
+def test_outputs_beyond_n_receive_are_dropped():
+    core = core_for(SMALL)
+    artifact, spikes = tiny()
+    assert load(core, artifact) == 0
+    full = run(core, artifact, spikes, 7)[1]
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    part = core.stream(stream.pack_inputs(spikes, artifact.n_inputs), 5)
+    assert np.array_equal(part, full[:5]) and core.read(reg.ERROR) == 0
+    assert core.read(reg.STATUS) & reg.STATUS_DONE
+
+
+# --- bad input: the cases of the RTL bench ----------------------------------------------
+
+
+@pytest.mark.parametrize("limits", [SMALL, DEFAULT])
+def test_bad_loads_are_refused_and_keep_the_loaded_network(limits):
+    core = core_for(limits)
+    artifact, spikes = tiny()
+    assert load(core, artifact) == 0
+    good = stream.pack_network(artifact, limits.lanes)
+
+    def image_with(layer_words):
+        header = [reg.IMAGE_MAGIC | len(layer_words)]
+        body = [w for words in layer_words for w in words]
+        n_weights = sum((d[0] & 0xFFFF) * -(-(d[0] >> 16) // limits.lanes) for d in layer_words) * limits.lanes // 8
+        return np.array(header + body + [0] * n_weights, dtype=np.uint32)
+
+    def layer(n_in, n_out, d1=0, d2=1):
+        return [n_in | n_out << 16, d1, d2, 0, 0, 0, 0, 0]
+
+    refused = [
+        ("HEADER", "a wrong magic", np.concatenate([[0x12345600 | 1], good[1:]]).astype(np.uint32)),
+        ("HEADER", "zero layers", image_with([])),
+        ("CAPACITY", "one layer too many", image_with([layer(1, 1)] * (limits.layers + 1))),
+        ("CAPACITY", "a layer too wide", image_with([layer(1, limits.neurons + 1)])),
+        ("CAPACITY", "a fan-in too large", image_with([layer(limits.fan_in + 1, 1)])),
+        ("CAPACITY", "too many neurons in all",
+         image_with([layer(limits.fan_in, limits.neurons), layer(limits.neurons, limits.lanes)])),
+        ("PARAM", "layers that do not chain", image_with([layer(4, 4), layer(5, 2)])),
+        ("PARAM", "frac_bits 9", image_with([layer(4, 4, d1=9 << 4)])),
+        ("PARAM", "model 2", image_with([layer(4, 4, d1=2)])),
+        ("PARAM", "beta 257", image_with([layer(4, 4, d1=257 << 16)])),
+        ("PARAM", "LIF threshold 0", image_with([layer(4, 4, d2=0)])),
+        ("PARAM", "Izhikevich square shift 25", image_with([layer(4, 4, d1=1 | 25 << 8)])),
+    ]
+    assert limits.weight_words < limits.fan_in * (limits.neurons // limits.lanes)
+    rows = limits.weight_words // (limits.neurons // limits.lanes) + 1
+    refused.append(("CAPACITY", "too many weights", image_with([layer(rows, limits.neurons)])))
+    for flag, what, words in refused:
+        error = load_words(core, words)
+        assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"
+        assert cycles_of(core) == 2 + len(words), "the rest is consumed up to TLAST, a cycle a word"
+        status = core.read(reg.STATUS)
+        assert status & reg.STATUS_LOADED and not status & reg.STATUS_BUSY, what
+        assert core.read(reg.NET_INPUTS) == artifact.n_inputs, what
+        expect_same_results(core, artifact, spikes)
+
+    # a stream cut short during the header: refused, the network kept
+    assert load_words(core, good[:3]) == ERR["SHORT"]
+    expect_same_results(core, artifact, spikes)
+    # cut during the weights: the network is gone, a run says so
+    assert load_words(core, good[:-1]) == ERR["SHORT"]
+    assert not core.read(reg.STATUS) & reg.STATUS_LOADED and core.read(reg.NET_LAYERS) == 0
+    assert run(core, artifact, spikes, 0)[0] == ERR["NOT_LOADED"]
+    # too long: the surplus is consumed, the image does not count
+    assert load_words(core, np.concatenate([good, good[:5]])) == ERR["LONG"]
+    assert not core.read(reg.STATUS) & reg.STATUS_LOADED
+    assert load(core, artifact) == 0
+    expect_same_results(core, artifact, spikes)
+
+
+def test_bad_runs_are_refused_and_a_soft_reset_recovers():
+    core = core_for(SMALL)
+    artifact, spikes = tiny(seed=2)
+    inputs = stream.pack_inputs(spikes, artifact.n_inputs)
+    assert load(core, artifact) == 0
+
+    # STEPS = 0, and RUN with LOAD: refused with PARAM, nothing consumed
+    core.write(reg.STEPS, 0)
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    assert core.read(reg.STATUS) & (reg.STATUS_BUSY | reg.STATUS_DONE) == reg.STATUS_DONE
+    assert core.read(reg.ERROR) == ERR["PARAM"] and cycles_of(core) == 2
+    assert core.stream(inputs, 100).size == 0, "a refused run takes no stream"
+    core.write(reg.CTRL, reg.CTRL_RUN | reg.CTRL_LOAD)
+    assert core.read(reg.ERROR) & ERR["PARAM"]
+    assert not core.read(reg.STATUS) & reg.STATUS_BUSY
+    core.write(reg.ERROR, 0x7F)
+    assert core.read(reg.ERROR) == 0, "ERROR is write-1-to-clear"
+
+    # an input stream one word short: SHORT, then the core runs again
+    core.write(reg.STEPS, spikes.shape[0])
+    core.write(reg.SAMPLES, spikes.shape[1])
+    core.write(reg.OUT_MODE, 0)
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    assert core.stream(inputs[:-1], 0).size == 0
+    assert core.read(reg.ERROR) == ERR["SHORT"]
+    expect_same_results(core, artifact, spikes)
+
+    # one word too many: LONG, the surplus is consumed, the outputs are still right
+    core.write(reg.OUT_MODE, 7)
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    words = core.stream(np.concatenate([inputs, inputs[:1]]), 10_000)
+    assert core.read(reg.ERROR) == ERR["LONG"]
+    assert not compare(artifact, spikes, 7, words)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL.lanes) + 1, "a cycle per surplus word"
+
+    # a start while busy is flagged and ignored; the run goes on to the right answer
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    core.write(reg.CTRL, reg.CTRL_LOAD)
+    assert core.read(reg.ERROR) == ERR["BUSY_START"]
+    words = core.stream(inputs, 10_000)
+    assert core.read(reg.ERROR) == ERR["BUSY_START"]
+    assert not compare(artifact, spikes, 7, words)
+
+    # configuration written while busy is ignored
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    assert cycles_of(core) == 1 + 1 + 1, "waiting, the IP has counted its start and the states' reset"
+    for offset in (reg.STEPS, reg.SAMPLES, reg.OUT_MODE):
+        core.write(offset, 1)
+    assert [core.read(r) for r in (reg.STEPS, reg.SAMPLES, reg.OUT_MODE)] == [*spikes.shape[:2], 7]
+
+    # a soft reset of that waiting run: idle, no error, the network kept, no stream taken
+    core.write(reg.CTRL, reg.CTRL_SOFT_RESET | reg.CTRL_RUN)
+    status = core.read(reg.STATUS)
+    assert not status & reg.STATUS_BUSY and status & reg.STATUS_LOADED
+    assert core.read(reg.ERROR) == 0 and core.read(reg.ISR) == 0
+    assert core.stream(inputs, 10_000).size == 0
+    expect_same_results(core, artifact, spikes)
+
+    # a soft reset of a waiting load keeps the network (a transfer is never cut here)
+    good = stream.pack_network(artifact, SMALL.lanes)
+    core.write(reg.CTRL, reg.CTRL_LOAD)
+    assert cycles_of(core) == 1
+    core.write(reg.CTRL, reg.CTRL_SOFT_RESET)
+    assert core.read(reg.STATUS) == reg.STATUS_LOADED and cycles_of(core) == 1
+    expect_same_results(core, artifact, spikes)
+
+    # the interrupt follows IER and ISR
+    core.write(reg.IER, 0)
+    core.write(reg.CTRL, reg.CTRL_LOAD)
+    core.stream(good, 0)
+    assert core.read(reg.STATUS) & reg.STATUS_DONE
+    assert not core.irq and core.read(reg.ISR) == 1
+    core.write(reg.IER, 1)
+    assert core.irq
+    core.write(reg.ISR, 1)
+    assert not core.irq and core.read(reg.ISR) == 0
+
+
+def test_not_loaded_comes_before_a_zero_step_count():
+    core = core_for(SMALL)
+    core.write(reg.SAMPLES, 0)
+    core.write(reg.CTRL, reg.CTRL_RUN)
+    assert core.read(reg.ERROR) == ERR["NOT_LOADED"] and cycles_of(core) == 2
+
+
+def test_a_short_run_stops_at_the_word_with_tlast():
+    """As the RTL: the samples finished are sent whole, the cut sample's finished steps as raster."""
+    core = core_for(SMALL)
+    artifact, spikes = tiny(seed=4, sizes=(40, 9, 5))  # 2 input words a step, 4 steps, 2 samples
+    assert load(core, artifact) == 0
+    inputs = stream.pack_inputs(spikes, 40)
+    rows = [2, 1]
+    # TLAST on the first word: the states of sample 0 were reset, then that one fetch
+    error, words = run(core, artifact, spikes, 7, words=inputs[:1])
+    assert (error, words.size, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 0, 0)
+    assert cycles_of(core) == 2 + sum(rows) + 1
+    # sample 0 whole, TLAST on the second word of sample 1's first step
+    error, words = run(core, artifact, spikes, 7, words=inputs[:10])
+    first = spikes[:, :1]
+    assert (error, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 1)
+    assert not compare(artifact, first, 7, words)
+    spikes_before = int(spikes[0, 1, :32].sum())
+    assert cycles_of(core) == run_cycles(artifact, first, 7, 8) + sum(rows) + 1 + spikes_before * rows[0] + 1
+    # TLAST within step 2 of sample 0: the raster of steps 0 and 1 went out
+    error, words = run(core, artifact, spikes, 7, words=inputs[:5])
+    assert (error, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 0)
+    assert np.array_equal(words, stream.pack_inputs(emulate(
+        Artifact(40, artifact.layers, {"kind": "raster", "steps": 2}, {}), spikes[:2, :1]).output_spikes, 5))
+
+
+# --- images the emulator cannot run ------------------------------------------------------
+
+
+def one_layer_image(weights, neuron="lif", weight_shift=0, frac_bits=0, lanes=8):
+    params = {"beta": 200, "threshold": 50} if neuron == "lif" else {
+        name: 1 for name in ("a1", "a2", "a3", "b1", "b2", "a0", "b3", "c", "d", "threshold", "v_init", "u_init")}
+    layer = Layer(neuron, np.asarray(weights, dtype=np.int8), weight_shift, frac_bits, params)
+    return stream.pack_network(Artifact(layer.n_in, (layer,), {"kind": "raster", "steps": 1}, {}), lanes)
+
+
+@pytest.mark.parametrize("what", ["weight -8", "LIF v_init", "Izhikevich shift 16"])
+def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
+    core = core_for(SMALL)
+    artifact, spikes = tiny()
+    assert load(core, artifact) == 0
+    if what == "weight -8":
+        image = one_layer_image([[1, 2]])
+        image[-1] = 0x8
+    elif what == "LIF v_init":
+        image = one_layer_image([[1, 2]])
+        image[3] |= 5 << 16
+    else:
+        image = one_layer_image([[1, 2]], "izhikevich", weight_shift=15, frac_bits=8)
+        image[2] = int(image[2]) & ~(0x1F << 8 | 0xF << 4) | 16 << 8  # Q = 16, F = 0
+    core.write(reg.CTRL, reg.CTRL_LOAD)
+    with pytest.raises(ArtifactError):
+        core.stream(image, 0)
+    assert core.read(reg.STATUS) == reg.STATUS_BUSY | reg.STATUS_LOADED
+    core.write(reg.CTRL, reg.CTRL_SOFT_RESET)
+    expect_same_results(core, artifact, spikes)
+
+
+# --- stream.py: unpack_network, unpack_inputs, pack_outputs --------------------------------
+
+
+@pytest.mark.parametrize("lanes", [8, 16, 32])
+def test_unpack_network_gives_back_every_layer(lanes):
+    for seed in range(15):
+        artifact, _, _ = random_case(seed, Limits(lanes, 16 * lanes, 300, 4096, 4))
+        image = stream.unpack_network(stream.pack_network(artifact, lanes), lanes, 16 * lanes, 300, 4096, 4)
+        assert len(image.layers) == len(artifact.layers)
+        for got, want in zip(image.layers, artifact.layers):
+            assert got.neuron == want.neuron and got.frac_bits == want.frac_bits
+            assert got.weights.dtype == np.int8 and np.array_equal(got.weights, want.weights)
+            layer = got.to_layer()
+            assert layer.params == want.params
+            assert layer.weight_shift == (want.weight_shift if want.neuron == "izhikevich" else 0)
+        back = image.to_artifact(steps=3)
+        assert back.n_inputs == artifact.n_inputs and back.n_steps == 3
+
+
+def image_error(words, **capacity) -> stream.ImageError:
+    with pytest.raises(stream.ImageError) as caught:
+        stream.unpack_network(np.asarray(words, dtype=np.uint32), **capacity)
+    return caught.value
+
+
+def test_image_errors_follow_the_rtl_word_by_word():
+    magic = reg.IMAGE_MAGIC
+    lif = [4 | 4 << 16, 0, 1, 0, 0, 0, 0, 0]
+    weights = [0] * 8  # 4 inputs x 1 row x 2 stream words at 16 lanes
+    # the first failing word decides, even if it carries TLAST
+    error = image_error([magic | 1] + lif[:1] + [0x3])  # D1 model 3, TLAST on it
+    assert (error.flags, error.word, error.in_weights) == (ERR["PARAM"], 2, False)
+    # one word can raise PARAM and CAPACITY together
+    assert image_error([magic | 1, 0 | 2000 << 16] + lif[1:] + weights).flags == ERR["PARAM"] | ERR["CAPACITY"]
+    # D0's sizes are compared unsigned: a negative n_in is too large, not a PARAM
+    assert image_error([magic | 1, 0xFFFF | 4 << 16] + lif[1:]).flags == ERR["CAPACITY"]
+    # the totals are checked at the last D7, after a bad D2 of that layer
+    too_wide = [4 | 1024 << 16, 0, 1, 0, 0, 0, 0, 0]
+    error = image_error([magic | 2] + lif + too_wide)
+    assert (error.flags, error.word) == (ERR["CAPACITY"], 1 + 8 + 7)
+    error = image_error([magic | 2] + lif + too_wide[:2] + [0] + too_wide[3:])
+    assert (error.flags, error.word) == (ERR["PARAM"], 1 + 8 + 2)
+    # an Izhikevich layer takes any threshold, but Q <= 24; a LIF layer any Q
+    izh = [4 | 4 << 16, 1 | 24 << 8, 0xFFFF, 0, 0, 0, 0, 0]
+    assert stream.unpack_network([magic | 1] + izh + weights).layers[0].fields["threshold"] == -1
+    assert stream.unpack_network([magic | 1, lif[0], 31 << 8] + lif[2:] + weights).layers[0].neuron == "lif"
+    # SHORT within the header and descriptors keeps the network, within the weights does not
+    assert (image_error([magic | 1]).flags, image_error([magic | 1]).word) == (ERR["SHORT"], 0)
+    error = image_error([magic | 1] + lif)
+    assert (error.flags, error.word, error.in_weights) == (ERR["SHORT"], 8, False)
+    error = image_error([magic | 1] + lif + weights[:-1])
+    assert (error.flags, error.word, error.in_weights) == (ERR["SHORT"], 15, True)
+    error = image_error([magic | 1] + lif + weights + [0, 0])
+    assert (error.flags, error.word, error.in_weights) == (ERR["LONG"], 16, True)
+    assert "LONG" in str(error) and "word 16" in str(error)
+    # the capacity is the caller's build
+    assert image_error([magic | 3], layers=2).flags == ERR["CAPACITY"]
+    assert image_error([magic | 1] + lif + weights, fan_in=3).flags == ERR["CAPACITY"]
+    assert image_error([magic | 1] + lif + weights, weight_words=3).word == 8
+    with pytest.raises(ValueError, match="at least one word"):
+        stream.unpack_network([])
+    with pytest.raises(ValueError, match="neurons must be"):
+        stream.unpack_network([magic | 1], neurons=0)
+
+
+def test_unpack_inputs_inverts_pack_inputs_and_ignores_padding_bits():
+    rng = np.random.default_rng(0)
+    spikes = (rng.random((3, 2, 45)) < 0.5).astype(np.uint8)
+    words = stream.pack_inputs(spikes, 45)
+    assert np.array_equal(stream.unpack_inputs(words, 45, 3, 2), spikes)
+    assert np.array_equal(stream.unpack_inputs(words | np.uint32(0xFFFFE000) * (np.arange(words.size) % 2), 45, 3, 2),
+                          spikes)
+    with pytest.raises(ValueError, match="input stream has 11 words, expected 12"):
+        stream.unpack_inputs(words[:-1], 45, 3, 2)
+
+
+def random_outputs(rng, artifact, steps, samples) -> stream.Outputs:
+    raster = (rng.random((steps, samples, artifact.n_outputs)) < 0.5).astype(np.uint8)
+    counts = rng.integers(0, 65536, size=(samples, artifact.n_outputs))
+    states = tuple(
+        {name: rng.integers(-32768, 32768, size=(samples, layer.n_out)).astype(np.int32)
+         for name in (("v",) if layer.neuron == "lif" else ("v", "u"))}
+        for layer in artifact.layers
+    )
+    return stream.Outputs(raster, counts, states)
+
+
+@pytest.mark.parametrize("out_mode", range(8))
+def test_pack_outputs_round_trips_through_unpack_outputs(out_mode):
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        artifact, _, _ = random_case(seed, Limits(16, 256, 100, 4096, 3))
+        steps, samples = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        outputs = random_outputs(rng, artifact, steps, samples)
+        words = stream.pack_outputs(outputs, artifact, out_mode)
+        assert words.dtype == np.uint32 and words.size == stream.output_words(artifact, steps, samples, out_mode)
+        got = stream.unpack_outputs(words, artifact, steps, samples, out_mode)
+        for name, bit in (("raster", reg.OUT_RASTER), ("counts", reg.OUT_COUNTS)):
+            mine = getattr(got, name)
+            assert mine is None if not out_mode & bit else np.array_equal(mine, getattr(outputs, name))
+        if out_mode & reg.OUT_STATES:
+            for mine, theirs in zip(got.states, outputs.states):
+                assert mine.keys() == theirs.keys()
+                assert all(np.array_equal(mine[k], theirs[k]) for k in theirs)
+        assert np.array_equal(stream.pack_outputs(got, artifact, out_mode), words)
+
+
+def test_pack_outputs_zeroes_the_padding_and_refuses_bad_sections():
+    layer = Layer("lif", np.zeros((3, 2), dtype=np.int8), 0, 0, {"beta": 0, "threshold": 1})
+    artifact = Artifact(2, (layer,), {"kind": "raster", "steps": 1}, {})
+    outputs = stream.Outputs(np.ones((1, 1, 3), np.uint8), np.array([[1, 2, 3]]), ({"v": np.array([[-1, 0, 5]])},))
+    assert stream.pack_outputs(outputs, artifact, 7).tolist() == [0x7, 0x0002_0001, 0x3, 0xFFFF, 0, 5]
+    with pytest.raises(ValueError, match="OUT_MODE selects the counts"):
+        stream.pack_outputs(stream.Outputs(None, None, None), artifact, reg.OUT_COUNTS)
+    with pytest.raises(ValueError, match=r"counts must lie in \[0, 65535\]"):
+        stream.pack_outputs(stream.Outputs(None, np.array([[0, 1, 65536]]), None), artifact, reg.OUT_COUNTS)
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        stream.pack_outputs(stream.Outputs(None, np.zeros((2, 3), int), outputs.states), artifact, 6)
