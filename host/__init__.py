@@ -1,1 +1,1 @@
-"""The runtime API: run artifacts on the emulator (and the board), read results, energy."""
+"""The runtime API: open a device (board or emulator), load an artifact, run, read results and energy."""
