@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup demo test bench soak clean
+.PHONY: setup setup-board demo test bench soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +16,32 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The board's runtime on its own: the PYNQ image's numpy < 2 and pynq, and no torch.
+BOARD_VENV ?= .venv-board
+BOARD_TESTS := tests/test_pynq_seam.py tests/test_driver.py tests/test_board.py tests/test_board_path.py
+
+$(BOARD_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BOARD_VENV)
+	$(BOARD_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BOARD_VENV)/bin/python -m pip install -q 'numpy<2' -e '.[board]' pytest
+	$(BOARD_VENV)/bin/python -c "import importlib.util, sys; sys.exit('torch must not be installed' if importlib.util.find_spec('torch') else 0)"
+	touch $@
+
+setup-board: $(BOARD_VENV)/.installed
+
 demo: setup
 	$(VENV)/bin/pynq-snn demo
 
-test: setup
+test: setup setup-board
 	$(PY) -m pytest
+	$(BOARD_VENV)/bin/python -m pytest -p no:cacheprovider $(BOARD_TESTS)
 
 bench: setup
 	$(PY) bench/spine.py
 	$(PY) bench/neurons.py
 	$(PY) bench/ip_throughput.py
 	$(PY) bench/ip_resources.py
+	$(PY) bench/host_overhead.py
 
 # many more random RTL-vs-emulator cases than CI runs
 soak: setup
