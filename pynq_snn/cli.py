@@ -84,11 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="artifact file to write (e.g. model.snn)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("run", help="run an artifact on the emulator over the test split")
+    p = sub.add_parser("run", help="run an artifact over the test split: emulator, or the IP through its driver")
     p.add_argument("artifact")
     _add_data_options(p, required=False)
     p.add_argument("--energy-model", default="neuromorphic", help="energy preset (default neuromorphic)")
     p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--device", choices=("auto", "board", "emulator"),
+                   help="also run through the IP's driver: the board, the emulated device, or the board when "
+                        "there is one (auto); reports its cycles and latency and checks its predictions")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("verify", help="compare the quantized torch model with the emulator, integer for integer")
@@ -204,9 +207,29 @@ def cmd_run(args) -> int:
     spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
     report = run_artifact(artifact, spikes, labels, batch_size=args.batch_size, energy_model=args.energy_model)
     summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
-    _emit(args, summary, [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"]
-          + report_lines(report))
-    return 0
+    lines = [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"] + report_lines(report)
+    if args.device:
+        import numpy as np
+
+        from .host.device import open_device
+
+        device = open_device(args.device)
+        device.load(artifact)
+        result = device.run(spikes, labels)
+        same = bool(np.array_equal(result.predictions, report.predictions))
+        summary["device"] = {"backend": result.backend, "accuracy": result.accuracy, "cycles": result.cycles,
+                             "ip_seconds": result.ip_seconds, "latency_s": result.latency_s,
+                             "power_w": result.power_w, "predictions_equal_the_emulator": same}
+        power = f"{result.power_w:.2f} W" if result.power_w is not None else "not measured"
+        lines += [
+            f"device ({result.backend}):      accuracy {result.accuracy:.2%}, predictions equal the emulator's: "
+            f"{'yes' if same else 'NO'}",
+            f"IP cycles:              {result.cycles} ({result.cycles / report.n_samples:.0f} per sample, "
+            f"{result.ip_seconds * 1e6 / report.n_samples:.1f} us per sample at 100 MHz)",
+            f"device latency:         {result.latency_s * 1e3:.1f} ms for the batch (host wall time); power {power}",
+        ]
+    _emit(args, summary, lines)
+    return 0 if not args.device or summary["device"]["predictions_equal_the_emulator"] else 1
 
 
 def report_lines(report) -> List[str]:

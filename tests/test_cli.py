@@ -70,6 +70,15 @@ def test_emulator_accuracy_equals_the_quantized_models(trained, capsys):
     assert last_json(capsys)["accuracy"] == recorded
 
 
+def test_run_through_the_emulated_device_reports_cycles(trained, capsys):
+    _, artifact = trained
+    assert main(["run", str(artifact), "--seed", "3", "--device", "emulator", "--json"]) == 0
+    run = last_json(capsys)
+    device = run["device"]
+    assert device["backend"] == "emulator" and device["predictions_equal_the_emulator"]
+    assert device["accuracy"] == run["accuracy"] and device["cycles"] > 0 and device["power_w"] is None
+
+
 def test_run_needs_no_torch(trained):
     _, artifact = trained
     done = run_without_torch(f"from pynq_snn.cli import main; sys.exit(main(['run', {str(artifact)!r}, '--json']))")
