@@ -1,6 +1,6 @@
 """Open an SNN device, load an artifact, run batches: the same calls on the board and off it.
 
-    from pynq_snn.host import open_device
+    from pynq_snn.host.device import open_device
     device = open_device()             # the board when there is one, else the emulator
     device.load(artifact)
     result = device.run(spikes, labels)  # spikes uint8 [T, N, n_inputs]
