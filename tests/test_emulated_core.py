@@ -21,6 +21,7 @@ from pynq_snn.overlay.emulated_core import EmulatedCore
 from pynq_snn.overlay.emulator import emulate
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
+from bad_images import refused_images  # noqa: E402
 from random_networks import Limits, random_case, random_layer  # noqa: E402
 
 ERR = {name: 1 << bit for bit, (name, _) in reg.ERROR_BITS.items()}
@@ -282,33 +283,8 @@ def test_bad_loads_are_refused_and_keep_the_loaded_network(limits):
     assert load(core, artifact) == 0
     good = stream.pack_network(artifact, limits.lanes)
 
-    def image_with(layer_words):
-        header = [reg.IMAGE_MAGIC | len(layer_words)]
-        body = [w for words in layer_words for w in words]
-        n_weights = sum((d[0] & 0xFFFF) * -(-(d[0] >> 16) // limits.lanes) for d in layer_words) * limits.lanes // 8
-        return np.array(header + body + [0] * n_weights, dtype=np.uint32)
-
-    def layer(n_in, n_out, d1=0, d2=1):
-        return [n_in | n_out << 16, d1, d2, 0, 0, 0, 0, 0]
-
-    refused = [
-        ("HEADER", "a wrong magic", np.concatenate([[0x12345600 | 1], good[1:]]).astype(np.uint32)),
-        ("HEADER", "zero layers", image_with([])),
-        ("CAPACITY", "one layer too many", image_with([layer(1, 1)] * (limits.layers + 1))),
-        ("CAPACITY", "a layer too wide", image_with([layer(1, limits.neurons + 1)])),
-        ("CAPACITY", "a fan-in too large", image_with([layer(limits.fan_in + 1, 1)])),
-        ("CAPACITY", "too many neurons in all",
-         image_with([layer(limits.fan_in, limits.neurons), layer(limits.neurons, limits.lanes)])),
-        ("PARAM", "layers that do not chain", image_with([layer(4, 4), layer(5, 2)])),
-        ("PARAM", "frac_bits 9", image_with([layer(4, 4, d1=9 << 4)])),
-        ("PARAM", "model 2", image_with([layer(4, 4, d1=2)])),
-        ("PARAM", "beta 257", image_with([layer(4, 4, d1=257 << 16)])),
-        ("PARAM", "LIF threshold 0", image_with([layer(4, 4, d2=0)])),
-        ("PARAM", "Izhikevich square shift 25", image_with([layer(4, 4, d1=1 | 25 << 8)])),
-    ]
-    assert limits.weight_words < limits.fan_in * (limits.neurons // limits.lanes)
-    rows = limits.weight_words // (limits.neurons // limits.lanes) + 1
-    refused.append(("CAPACITY", "too many weights", image_with([layer(rows, limits.neurons)])))
+    assert limits.weight_words < limits.fan_in * (limits.neurons // limits.lanes), "the weight case needs it"
+    refused = refused_images(good, limits)
     for flag, what, words in refused:
         error = load_words(core, words)
         assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"

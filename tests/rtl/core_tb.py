@@ -28,6 +28,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFram
 from pynq_snn.overlay import cycles, registers as reg, stream
 from pynq_snn.overlay.artifact import Artifact
 from pynq_snn.overlay.emulator import emulate
+from bad_images import refused_images
 from random_networks import Limits, random_case, random_layer
 
 #: Simulated time a command may take before the bench calls the IP hung (10 ns cycles).
@@ -270,38 +271,7 @@ async def bad_loads_are_refused_and_keep_the_loaded_network(dut):
     assert await bench.load(artifact) == 0
     good = stream.pack_network(artifact, lim.lanes)
 
-    def image_with(layer_words):
-        """A valid-looking image of layers given as descriptor-word lists (weights all zero)."""
-        header = [reg.IMAGE_MAGIC | len(layer_words)]
-        body = [w for words in layer_words for w in words]
-        n_weights = sum((d[0] & 0xFFFF) * -(-(d[0] >> 16) // lim.lanes) for d in layer_words) * lim.lanes // 8
-        return np.array(header + body + [0] * n_weights, dtype=np.uint32)
-
-    lif = [0, 0, 1, 0, 0, 0, 0, 0]  # D1 = LIF, F = 0; D2 threshold 1
-
-    def layer(n_in, n_out, d1=0, d2=1):
-        words = list(lif)
-        words[0], words[1], words[2] = n_in | n_out << 16, d1, d2
-        return words
-
-    refused = [
-        ("HEADER", "a wrong magic", np.concatenate([[0x12345600 | 1], good[1:]]).astype(np.uint32)),
-        ("HEADER", "zero layers", image_with([])),
-        ("CAPACITY", "one layer too many", image_with([layer(1, 1)] * (lim.layers + 1))),
-        ("CAPACITY", "a layer too wide", image_with([layer(1, lim.neurons + 1)])),
-        ("CAPACITY", "a fan-in too large", image_with([layer(lim.fan_in + 1, 1)])),
-        ("CAPACITY", "too many neurons in all",
-         image_with([layer(lim.fan_in, lim.neurons), layer(lim.neurons, lim.lanes)])),
-        ("PARAM", "layers that do not chain", image_with([layer(4, 4), layer(5, 2)])),
-        ("PARAM", "frac_bits 9", image_with([layer(4, 4, d1=9 << 4)])),
-        ("PARAM", "model 2", image_with([layer(4, 4, d1=2)])),
-        ("PARAM", "beta 257", image_with([layer(4, 4, d1=257 << 16)])),
-        ("PARAM", "LIF threshold 0", image_with([layer(4, 4, d2=0)])),
-        ("PARAM", "Izhikevich square shift 25", image_with([layer(4, 4, d1=1 | 25 << 8)])),
-    ]
-    if lim.weight_words < lim.fan_in * (lim.neurons // lim.lanes):
-        rows = lim.weight_words // (lim.neurons // lim.lanes) + 1
-        refused.append(("CAPACITY", "too many weights", image_with([layer(rows, lim.neurons)])))
+    refused = refused_images(good, lim)
     for flag, what, words in refused:
         error = await bench.load_words(words)
         assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"
