@@ -65,7 +65,9 @@ def fit(
         spikes = torch.from_numpy(encode(encoding, split.x[order], rng))
         total_loss, correct = 0.0, 0
         batches = range(0, len(order), batch_size)
-        bar = tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+        # at most one refresh a second: logs that are not a terminal keep every refresh
+        bar = tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False, disable=not progress,
+                   mininterval=1.0)
         for begin in bar:
             x = spikes[:, begin : begin + batch_size].float()
             y = labels[order[begin : begin + batch_size]]
@@ -77,7 +79,7 @@ def fit(
             loss_value = float(loss.detach())
             total_loss += loss_value * len(y)
             correct += int((predict_counts(out) == y).sum())
-            bar.set_postfix(loss=f"{loss_value:.3f}")
+            bar.set_postfix(loss=f"{loss_value:.3f}", refresh=False)
         history.append(
             EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
         )
