@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from pynq_snn.overlay import cycles, registers
+from pynq_snn.overlay.cycles import CLOCK_MHZ
 from pynq_snn.overlay.artifact import Artifact, Layer, save
 from pynq_snn.overlay.emulator import emulate
 from pynq_snn.pipeline import TrainOptions, dataset_for, train
@@ -37,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "rtl"))
 from rtl_sim import CORE_SOURCES, run_cocotb  # noqa: E402
 
 LANES = 16            # the default build's weights per cycle
-CLOCK_MHZ = 100       # the block design's PL clock (timing not closed here: no Vivado)
 HLS_CLOCK_MHZ = 25
 HLS_NEURONS = 16
 MNIST_INPUT_RATE = 0.13
@@ -112,7 +112,7 @@ def main():
         throughput_row("784-512-10", mnist, mnist_in, 1, mnist_rates),
     ]
     print_table(
-        f"Cycles per sample (cycle model, LANES = {LANES}, counts read back, {CLOCK_MHZ} MHz)",
+        f"Cycles per sample (cycle model, LANES = {LANES}, counts read back, {CLOCK_MHZ:g} MHz)",
         ["network", "T", "input rates per layer", "cycles / sample", "us / sample", "samples / s",
          "synaptic events / cycle", f"of {LANES} weights / cycle", "layer 0 alone"],
         [r["row"] for r in rows],
@@ -128,7 +128,7 @@ def main():
     print_table(
         f"Against the float32 HLS prototype ({HLS_NEURONS} neurons per layer, {HLS_CLOCK_MHZ} MHz, "
         "weights re-sent per sample)",
-        ["network", "IP cycles / sample", "HLS cycles / sample", "cycle ratio", f"IP us @ {CLOCK_MHZ} MHz",
+        ["network", "IP cycles / sample", "HLS cycles / sample", "cycle ratio", f"IP us @ {CLOCK_MHZ:g} MHz",
          f"HLS us @ {HLS_CLOCK_MHZ} MHz", "time ratio"],
         hls_rows,
     )

@@ -20,14 +20,13 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ..overlay.artifact import Artifact
+from ..overlay.cycles import CLOCK_MHZ
 from ..overlay.driver import ALL_OUTPUTS, DeviceError, SnnCore
 from ..overlay.emulated_core import EmulatedCore
 from ..overlay.emulator import emulate
 from .energy import EnergyEstimate, estimate_energy
 
 BACKENDS = ("auto", "board", "emulator")
-#: The PL clock of the block design (bitstreams/build.tcl), in MHz.
-CLOCK_MHZ = 100.0
 
 
 @dataclass(frozen=True)

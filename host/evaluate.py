@@ -1,8 +1,8 @@
 """Run an artifact on the emulator over a data split and report what a user reads.
 
 Accuracy, spike rates per layer, synaptic events, neuron updates, weight reads,
-estimated energy (``host/energy.py``) and the emulator's throughput in samples
-per second of wall time.
+estimated energy (``host/energy.py``), the emulator's throughput in samples per
+second of wall time, and the cycles the IP would take (``overlay/cycles.py``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import List, Optional
 
 import numpy as np
 
+from ..overlay import cycles, registers
 from ..overlay.artifact import Artifact
+from ..overlay.capacity import Capacity
 from ..overlay.emulator import Counts, check_input, emulate
 from .energy import EnergyEstimate, estimate_energy
 
@@ -23,7 +25,8 @@ class RunReport:
 
     ``spike_rates`` are spikes per neuron per timestep, per layer; ``spikes_per_sample``
     are per layer; ``synaptic_events``, ``neuron_updates`` and ``weight_reads`` are
-    totals over all samples; ``seconds`` is the emulator's wall time.
+    totals over all samples; ``seconds`` is the emulator's wall time; ``ip_cycles`` the
+    IP's active cycles for the batch as one RUN (None beyond 65535 samples).
     """
 
     n_samples: int
@@ -37,6 +40,7 @@ class RunReport:
     energy: EnergyEstimate
     energy_vs_ann: EnergyEstimate
     seconds: float
+    ip_cycles: Optional[int] = None
 
     @property
     def samples_per_second(self) -> float:
@@ -59,6 +63,7 @@ class RunReport:
             "snn_to_ann_energy_ratio": self.energy_vs_ann.snn_to_ann_ratio,
             "seconds": self.seconds,
             "samples_per_second": self.samples_per_second,
+            "ip_cycles": self.ip_cycles,
         }
 
 
@@ -115,4 +120,15 @@ def run_artifact(
         energy=estimate_energy(model=energy_model, **work),
         energy_vs_ann=estimate_energy(model="45nm", ann="45nm", **work),
         seconds=seconds,
+        ip_cycles=_ip_cycles(artifact, counts),
     )
+
+
+def _ip_cycles(artifact: Artifact, counts: Counts) -> Optional[int]:
+    """The IP's CYCLES for the whole batch as one RUN that reads back spike counts, by the
+    exact cycle model of the default build; None past one RUN's SAMPLES limit."""
+    if counts.n_samples > registers.SAMPLES_MAX:
+        return None
+    spikes_in = cycles.layer_input_spikes_from_counts(artifact, counts)
+    return cycles.run_cycles(artifact, spikes_in, artifact.n_steps, counts.n_samples, registers.OUT_COUNTS,
+                             Capacity().lanes)

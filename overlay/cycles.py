@@ -39,6 +39,10 @@ from .stream import (
 if TYPE_CHECKING:  # pragma: no cover
     from .emulator import Counts
 
+#: The IP's clock in the overlay's block design (``bitstreams/build.tcl``), MHz: the
+#: target, not a closed timing (no bitstream has been built here).
+CLOCK_MHZ = 100.0
+
 #: The fixed cycles of every command: the "2 +" of both formulas.
 COMMAND_OVERHEAD = 2
 

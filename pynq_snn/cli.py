@@ -225,7 +225,7 @@ def cmd_run(args) -> int:
             f"device ({result.backend}):      accuracy {result.accuracy:.2%}, predictions equal the emulator's: "
             f"{'yes' if same else 'NO'}",
             f"IP cycles:              {result.cycles} ({result.cycles / report.n_samples:.0f} per sample, "
-            f"{result.ip_seconds * 1e6 / report.n_samples:.1f} us per sample at 100 MHz)",
+            f"{result.ip_seconds * 1e6 / report.n_samples:.1f} us per sample at the IP's clock)",
             f"device latency:         {result.latency_s * 1e3:.1f} ms for the batch (host wall time); power {power}",
         ]
     _emit(args, summary, lines)
@@ -234,6 +234,8 @@ def cmd_run(args) -> int:
 
 def report_lines(report) -> List[str]:
     """Human-readable lines of a :class:`~pynq_snn.host.evaluate.RunReport`."""
+    from .overlay.cycles import CLOCK_MHZ
+
     rates = ", ".join(f"{r:.4f}" for r in report.spike_rates)
     per_sample = ", ".join(f"{s:.1f}" for s in report.spikes_per_sample)
     e, vs = report.energy, report.energy_vs_ann
@@ -247,7 +249,10 @@ def report_lines(report) -> List[str]:
         f"SNN vs ANN at 45 nm:    {vs.per_sample_nj:.2f} nJ vs {vs.ann_per_sample_nj:.2f} nJ per sample for a dense "
         f"ANN of the same shape (SNN/ANN = {vs.snn_to_ann_ratio:.2f})",
         f"emulator throughput:    {report.samples_per_second:.0f} samples/s",
-    ]
+    ] + ([] if report.ip_cycles is None else [
+        f"IP cycles (model):      {report.ip_cycles / report.n_samples:.0f} per sample "
+        f"({report.ip_cycles / report.n_samples / CLOCK_MHZ:.1f} us at {CLOCK_MHZ:g} MHz)",
+    ])
 
 
 def _checkpoint_for(artifact, artifact_path, model: Optional[str]):
