@@ -353,6 +353,9 @@ async def bad_runs_are_refused_and_a_soft_reset_recovers(dut):
     await bench.source.send(AxiStreamFrame(words_to_bytes(inputs)))
     await ClockCycles(dut.aclk, 50)
     assert await bench.read(reg.STATUS) & reg.STATUS_BUSY
+    stalls = await bench.read(reg.STALLS_LO)
+    await ClockCycles(dut.aclk, 10)
+    assert await bench.read(reg.STALLS_LO) >= stalls + 10, "waiting on m_axis_tready counts as stalls"
     await bench.write(reg.CTRL, reg.CTRL_SOFT_RESET)
     bench.dma_reset()
     bench.sink.pause = False
