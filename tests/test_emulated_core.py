@@ -22,6 +22,7 @@ from pynq_snn.overlay.emulator import emulate
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
 from bad_images import refused_images  # noqa: E402
+from output_check import output_problems  # noqa: E402
 from random_networks import Limits, random_case, random_layer  # noqa: E402
 
 ERR = {name: 1 << bit for bit, (name, _) in reg.ERROR_BITS.items()}
@@ -72,23 +73,7 @@ def run(core: EmulatedCore, artifact: Artifact, spikes: np.ndarray, out_mode: in
 
 def compare(artifact, spikes, out_mode, words) -> list:
     """How the output words differ from the emulator (empty: they do not)."""
-    steps, n_samples, _ = spikes.shape
-    want = emulate(artifact, spikes)
-    expected = stream.output_words(artifact, steps, n_samples, out_mode)
-    if len(words) != expected:
-        return [f"output has {len(words)} words, expected {expected}"]
-    got = stream.unpack_outputs(words, artifact, steps, n_samples, out_mode)
-    problems = []
-    if got.raster is not None and not np.array_equal(got.raster, want.output_spikes):
-        problems.append("raster differs")
-    if got.counts is not None and not np.array_equal(got.counts, want.spike_counts):
-        problems.append("counts differ")
-    if got.states is not None:
-        for index, (mine, emu) in enumerate(zip(got.states, want.final_states)):
-            for name in emu:
-                if not np.array_equal(np.asarray(mine[name], np.int64), np.asarray(emu[name], np.int64)):
-                    problems.append(f"layer {index} final {name} differs")
-    return problems
+    return output_problems(words, artifact, spikes, out_mode, emulate(artifact, spikes))
 
 
 def run_cycles(artifact, spikes, out_mode, lanes) -> int:
