@@ -205,16 +205,18 @@ def cmd_run(args) -> int:
 
     artifact = load(args.artifact)
     spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
-    report = run_artifact(artifact, spikes, labels, batch_size=args.batch_size, energy_model=args.energy_model)
-    summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
-    lines = [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"] + report_lines(report)
-    if args.device:
-        import numpy as np
-
+    device = None
+    if args.device:  # opened and loaded first: a missing board or a refused network stops before any work
         from .host.device import open_device
 
         device = open_device(args.device)
         device.load(artifact)
+    report = run_artifact(artifact, spikes, labels, batch_size=args.batch_size, energy_model=args.energy_model)
+    summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
+    lines = [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"] + report_lines(report)
+    if device is not None:
+        import numpy as np
+
         result = device.run(spikes, labels)
         same = bool(np.array_equal(result.predictions, report.predictions))
         summary["device"] = {"backend": result.backend, "accuracy": result.accuracy, "cycles": result.cycles,
@@ -344,10 +346,12 @@ COMMANDS = {
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .overlay.driver import DeviceError
+
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, MemoryError) as exc:
+    except (ValueError, FileNotFoundError, MemoryError, DeviceError) as exc:
         print(f"pynq-snn {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

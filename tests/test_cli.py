@@ -79,6 +79,12 @@ def test_run_through_the_emulated_device_reports_cycles(trained, capsys):
     assert device["accuracy"] == run["accuracy"] and device["cycles"] > 0 and device["power_w"] is None
 
 
+def test_run_on_a_board_that_is_not_there_is_a_clear_error(trained, capsys):
+    _, artifact = trained
+    assert main(["run", str(artifact), "--device", "board"]) == 2
+    assert "no PYNQ board found" in capsys.readouterr().err
+
+
 def test_run_needs_no_torch(trained):
     _, artifact = trained
     done = run_without_torch(f"from pynq_snn.cli import main; sys.exit(main(['run', {str(artifact)!r}, '--json']))")
