@@ -69,12 +69,25 @@ def resources(cells: dict) -> dict:
     }
 
 
+#: The capacity parameters of snn_core (overlay/REGISTERS.md).
+PARAMETERS = ("LANES", "NEURONS", "FAN_IN", "WEIGHT_WORDS", "LAYERS")
+
+
+def parameter(text: str):
+    """``NAME=VALUE`` of a capacity parameter, a positive integer; else an argparse error."""
+    name, _, value = text.partition("=")
+    if name not in PARAMETERS or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE with NAME one of {', '.join(PARAMETERS)} and VALUE a positive integer, got {text!r}")
+    return name, int(value)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Verilog parameter of snn_core (LANES, NEURONS, FAN_IN, WEIGHT_WORDS, LAYERS)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", type=parameter,
+                        help=f"a Verilog parameter of snn_core ({', '.join(PARAMETERS)})")
     args = parser.parse_args()
-    parameters = dict(item.split("=", 1) for item in args.param)
+    parameters = dict(args.param)
     (ROOT / "build").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=ROOT / "build") as tmp:
         cells = synthesize(parameters, Path(tmp))
