@@ -44,9 +44,9 @@ from typing import Any, Dict, Mapping, Tuple, Union
 
 import numpy as np
 
-from ..training.encoding import Encoding
 from . import formats
 from .capacity import Requirements
+from .encoding import Encoding
 
 #: A file system path, as ``open`` takes it.
 PathLike = Union[str, "os.PathLike[str]"]

@@ -185,8 +185,8 @@ def cmd_export(args) -> int:
 
 def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
     """The artifact's data set (or ``data``), test split, encoded with the artifact's encoding."""
+    from .overlay.encoding import Encoding
     from .training.data import encode_test_split, load_dataset
-    from .training.encoding import Encoding
 
     data = data or artifact.meta.get("data")
     if data is None:

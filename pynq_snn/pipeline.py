@@ -15,14 +15,15 @@ from typing import List, Optional
 import numpy as np
 import torch
 
+from .overlay.encoding import Encoding
 from .quant.network import QuantSpikingMLP
 from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
-from .training.encoding import Encoding
 from .training.network import NetworkConfig, SpikingMLP
 from .training.trainer import EpochStats, evaluate, fit
 
 CHECKPOINT_FORMAT = "pynq-snn-checkpoint"
-CHECKPOINT_VERSION = 1
+#: 2: a layer's neuron parameters live under ``layers.<i>.neuron``.
+CHECKPOINT_VERSION = 2
 
 #: Per data set: (hidden sizes, float epochs, QAT epochs, LIF leak beta) that reach the
 #: README's figures. Randman's one spike per channel in 100 steps needs the longer memory.

@@ -9,7 +9,7 @@ def test_runtime_modules_import_without_torch_or_pynq():
     done = run_without_torch(
         "import pynq_snn, pynq_snn.cli, pynq_snn.host.evaluate, pynq_snn.host.energy, "
         "pynq_snn.overlay.emulator, pynq_snn.overlay.artifact, pynq_snn.overlay.capacity, "
-        "pynq_snn.training.data, pynq_snn.training.encoding; print('ok')"
+        "pynq_snn.training.data, pynq_snn.overlay.encoding; print('ok')"
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

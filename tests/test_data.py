@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pynq_snn.overlay.encoding import Encoding, encode
 from pynq_snn.training.data import (
     DATASETS,
     DEFAULT_DATA_SEED,
@@ -19,7 +20,6 @@ from pynq_snn.training.data import (
     make_randman,
 )
 from pynq_snn.training.data.digits import stratified_split
-from pynq_snn.training.encoding import Encoding, encode
 
 SMALL = settings(max_examples=25, deadline=None)
 
@@ -225,7 +225,7 @@ def test_stratified_split_partitions_by_class_quota(labels, fraction, seed):
 def test_data_modules_import_neither_torch_nor_scikit_learn():
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['sklearn'] = None; "
-        "from pynq_snn.training.data import make_randman; from pynq_snn.training.encoding import encode; "
+        "from pynq_snn.training.data import make_randman; from pynq_snn.overlay.encoding import encode; "
         "d = make_randman(train_per_class=1, test_per_class=1); print(d.train.x.shape)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,7 +1,7 @@
-"""Training: neuron models, surrogate gradients, encoders, data sets, the trainer.
+"""Training: neuron models, surrogate gradients, data sets, the trainer.
 
-The data sets and encoders (:mod:`.data`, :mod:`.encoding`) import numpy only; the
-models and the trainer import torch.
+The data sets (:mod:`.data`) import numpy only; the models and the trainer import
+torch. The spike encoders are the runtime's (:mod:`pynq_snn.overlay.encoding`).
 """
 
 #: Neuron models by CLI name: LIF, normalized Izhikevich, standard Izhikevich (mV).

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..overlay.encoding import Encoding, encode
 from .data import Split
-from .encoding import Encoding, encode
 
 
 @dataclass

@@ -23,8 +23,8 @@ from numbers import Real
 
 import numpy as np
 
-from ..encoding import Encoding
-from . import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
+from ...overlay.encoding import Encoding
+from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
 
 #: Pixel counts run from 0 to this value.
 PIXEL_MAX = 16
@@ -40,7 +40,7 @@ def load_digits_dataset(
 
     With the defaults the split holds 1,348 training and 449 test images. Raises
     ValueError for a negative seed, an invalid ``steps`` or ``gain`` (see
-    :class:`~pynq_snn.training.encoding.Encoding`), or a ``test_fraction`` that
+    :class:`~pynq_snn.overlay.encoding.Encoding`), or a ``test_fraction`` that
     leaves either split empty; ImportError without scikit-learn.
     """
     data_seed = check_data_seed(data_seed)

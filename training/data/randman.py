@@ -37,8 +37,8 @@ from numbers import Real
 
 import numpy as np
 
-from ..encoding import Encoding
-from . import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
+from ...overlay.encoding import Encoding
+from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
 
 #: Grid points per period used to find each term's extrema for the [0, 1] scaling.
 _GRID = 4096

@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..overlay import formats
+from . import formats
 
 KINDS = ("rate", "raster")
 MAX_STEPS = formats.STEPS_MAX
