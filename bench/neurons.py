@@ -19,11 +19,11 @@ import torch  # noqa: E402
 from pynq_snn.host.evaluate import run_artifact  # noqa: E402
 from pynq_snn.pipeline import TrainOptions, dataset_for, train  # noqa: E402
 from pynq_snn.quant.export import to_artifact  # noqa: E402
-from pynq_snn.quant.fixed_point import izhikevich_frac_bits, izhikevich_integers  # noqa: E402
-from pynq_snn.quant.qizhikevich import qizh_step  # noqa: E402
+from pynq_snn.quant.qizhikevich import QuantIzhikevich  # noqa: E402
 from pynq_snn.training import surrogate  # noqa: E402
 from pynq_snn.training.data import encode_test_split  # noqa: E402
-from pynq_snn.training.neurons.izhikevich import PRESETS, Izhikevich, IzhikevichParameters  # noqa: E402
+from pynq_snn.training.neurons import NEURONS  # noqa: E402
+from pynq_snn.training.neurons.izhikevich import Izhikevich  # noqa: E402
 from tables import print_table  # noqa: E402
 
 #: (label, train options) per row of the model table.
@@ -70,10 +70,10 @@ def traces(path: Path, steps: int = 300):
     drives = {"izh-norm": 0.05, "izh": 5.0}
     # Weight scales typical of trained layers: 2**-4 (normalized) and 2**0 (mV), so Q is 12 and 5.
     weight_shifts = {"izh-norm": 4, "izh": 0}
-    presets = [(model, name) for model in PRESETS for name in PRESETS[model]]
+    presets = [(model, name) for model in drives for name in NEURONS[model].presets]
     fig, axes = plt.subplots(len(presets), 1, figsize=(9, 1.6 * len(presets)), sharex=True)
     for ax, (model, name) in zip(axes, presets):
-        params = PRESETS[model][name]
+        params = NEURONS[model].preset(name)
         neuron = Izhikevich(params)
         current = torch.full((1,), drives[model], dtype=torch.float64)
         v = u = None
@@ -81,14 +81,13 @@ def traces(path: Path, steps: int = 300):
         for _ in range(steps):
             _, v, u = neuron(current, v, u)
             float_v.append(float(v))
-        fixed = IzhikevichParameters(params)
-        q = weight_shifts[model] + izhikevich_frac_bits(weight_shifts[model], 1, fixed.scale)
-        integers = izhikevich_integers(fixed, q)
+        fixed = QuantIzhikevich(params)
+        q = fixed.quantize(weight_shifts[model], fan_in=1)
         drive = torch.full((1,), float(round(drives[model] * 2 ** q)), dtype=torch.float64)
-        vq, uq = integers["v_init"].reshape(1), integers["u_init"].reshape(1)
+        vq = uq = None
         fixed_v = []
         for _ in range(steps):
-            _, vq, uq = qizh_step(drive, vq, uq, integers, q, surrogate.get("atan"), 1.0)
+            _, vq, uq = fixed(drive, vq, uq)
             fixed_v.append(float(vq) / 2 ** q)
         ax.plot(float_v, lw=0.9, label="float")
         ax.plot(fixed_v, lw=0.9, ls="--", label="fixed point")

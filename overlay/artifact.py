@@ -47,6 +47,7 @@ import numpy as np
 from . import formats
 from .capacity import Requirements
 from .encoding import Encoding
+from .neurons import MODELS
 
 #: A file system path, as ``open`` takes it.
 PathLike = Union[str, "os.PathLike[str]"]
@@ -57,24 +58,6 @@ _PREFIX = struct.Struct("<8sHI")  # magic, version, header length
 _DIGEST_BYTES = 32
 #: The shortest possible file: prefix, empty header, no weights, checksum.
 MIN_FILE_BYTES = _PREFIX.size + _DIGEST_BYTES
-
-#: Integer parameters of each neuron model: name -> (min, max), both inclusive.
-#: Every model has a ``threshold`` (state LSBs); the LIF reset subtracts it, so the
-#: accumulator bound counts it (for Izhikevich layers the bound is conservative).
-NEURON_PARAMS: Dict[str, Dict[str, Tuple[int, int]]] = {
-    "lif": {
-        "beta": (0, formats.BETA_ONE),
-        "threshold": (formats.THRESHOLD_MIN, formats.THRESHOLD_MAX),
-    },
-    "izhikevich": {
-        **{name: (formats.COEF_MIN, formats.COEF_MAX) for name in ("a1", "a2", "a3", "b1", "b2")},
-        **{
-            name: (formats.STATE_MIN, formats.STATE_MAX)
-            for name in ("a0", "b3", "c", "d", "threshold", "v_init", "u_init")
-        },
-    },
-}
-
 
 _HEADER_KEYS = ("n_inputs", "encoding", "meta", "layers")
 _LAYER_KEYS = ("neuron", "weight_shift", "frac_bits", "params", "offset", "shape")
@@ -116,15 +99,15 @@ class Layer:
     Checked when it becomes part of an :class:`Artifact`, whose errors name the layer.
 
     Attributes:
-        neuron: the neuron model, one of ``formats.NEURON_MODELS``.
+        neuron: the neuron model's name, a key of :data:`~.neurons.MODELS`.
         weights: int8 [n_out, n_in] in [WEIGHT_MIN, WEIGHT_MAX]; the real weight is
             ``weights * 2**-weight_shift``. Stored as a read-only copy.
         weight_shift: ``e`` of the weight scale 2**-e, in [WEIGHT_SHIFT_MIN, WEIGHT_SHIFT_MAX].
         frac_bits: ``F``, fractional state bits beyond the weight LSB, in [0, FRAC_BITS_MAX];
             the state LSB is 2**-(e + F).
-        params: the model's integer parameters, see :data:`NEURON_PARAMS`; for "lif",
-            ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs); for
-            "izhikevich" see ``overlay/izhikevich.py``.
+        params: the model's integer parameters, exactly its ``NeuronModel.params``; for
+            "lif", ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs); for
+            "izhikevich" see ``overlay/neurons/izhikevich.py``.
     """
 
     neuron: str
@@ -172,9 +155,9 @@ def _check_layer(index: int, layer: Layer) -> None:
     where = f"layer {index}"
     if not isinstance(layer, Layer):
         raise ArtifactError(f"{where} must be a Layer, got {type(layer).__name__}")
-    if not isinstance(layer.neuron, str) or layer.neuron not in NEURON_PARAMS:
+    if not isinstance(layer.neuron, str) or layer.neuron not in MODELS:
         raise ArtifactError(
-            f"{where}: unknown neuron model {layer.neuron!r}, the IP knows {', '.join(map(repr, NEURON_PARAMS))}"
+            f"{where}: unknown neuron model {layer.neuron!r}, the IP knows {', '.join(map(repr, MODELS))}"
         )
     w = layer.weights
     if not isinstance(w, np.ndarray) or w.dtype != np.int8:
@@ -192,7 +175,8 @@ def _check_layer(index: int, layer: Layer) -> None:
         )
     _check_int(layer.weight_shift, formats.WEIGHT_SHIFT_MIN, formats.WEIGHT_SHIFT_MAX, f"{where}: weight_shift")
     _check_int(layer.frac_bits, 0, formats.FRAC_BITS_MAX, f"{where}: frac_bits")
-    schema = NEURON_PARAMS[layer.neuron]
+    model = MODELS[layer.neuron]
+    schema = model.params
     if not isinstance(layer.params, dict):
         raise ArtifactError(f"{where}: params must be a dict, got {type(layer.params).__name__}")
     missing = sorted(set(schema) - set(layer.params))
@@ -209,12 +193,9 @@ def _check_layer(index: int, layer: Layer) -> None:
             f"threshold {layer.params['threshold']}) exceeds the {formats.ACC_BITS}-bit limit "
             f"{formats.ACC_MAX}: lower frac_bits or the fan-in"
         )
-    square_shift = layer.weight_shift + layer.frac_bits
-    if layer.neuron == "izhikevich" and not 0 <= square_shift <= formats.SQUARE_SHIFT_MAX:
-        raise ArtifactError(
-            f"{where}: the square shift weight_shift + frac_bits = {square_shift} is outside "
-            f"[0, {formats.SQUARE_SHIFT_MAX}]"
-        )
+    problems = model.layer_problems(layer)
+    if problems:
+        raise ArtifactError(f"{where}: {'; '.join(problems)}")
 
 
 def _check_encoding(encoding: Any) -> None:

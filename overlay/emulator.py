@@ -19,11 +19,9 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import izhikevich, lif
 from .artifact import Artifact
+from .neurons import MODELS
 
-#: Integer neuron models by artifact name: each module has STATE_NAMES, initial_state() and step().
-NEURON_MODELS = {"lif": lif, "izhikevich": izhikevich}
 
 @dataclass(frozen=True)
 class Counts:
@@ -105,7 +103,7 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
     n_layers = len(artifact.layers)
     counts = {k: np.zeros(n_layers, dtype=np.int64) for k in ("spikes", "events", "updates")}
     for index, layer in enumerate(artifact.layers):
-        model = NEURON_MODELS[layer.neuron]
+        model = MODELS[layer.neuron]
         shifted_weights = np.ascontiguousarray(layer.weights.T, dtype=np.float32) * 2.0 ** layer.frac_bits
         drive = (layer_input.reshape(steps * n_samples, layer.n_in) @ shifted_weights).astype(np.int32)
         drive = drive.reshape(steps, n_samples, layer.n_out)
@@ -116,7 +114,7 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
         counts["events"][index] = int(layer_input.sum(dtype=np.float64)) * layer.n_out
         counts["spikes"][index] = int(out.sum(dtype=np.float64))
         counts["updates"][index] = layer.n_out * steps * n_samples
-        finals.append(dict(zip(model.STATE_NAMES, state)))
+        finals.append(dict(zip(model.state_names, state)))
         if record_rasters:
             rasters.append(out.astype(np.uint8))
         layer_input = out

@@ -50,9 +50,6 @@ COEF_MIN = -(2 ** (COEF_BITS - 1))
 #: The Izhikevich square shift e + F (the state LSB exponent) must lie in this range.
 SQUARE_SHIFT_MAX = 24
 
-#: Neuron models the IP knows, by their artifact name.
-NEURON_MODELS = ("lif", "izhikevich")
-
 
 def accumulator_bound(fan_in: int, frac_bits: int, threshold: int) -> int:
     """Largest magnitude the pre-saturation sum can reach, in state LSBs.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 from . import __version__
-from .training import NEURONS
+from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import torch
 
 from .overlay.artifact import Artifact
 from .overlay.emulator import emulate
-from .quant.network import QuantSpikingMLP
+from .quant.network import QuantSpikingNetwork
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class VerifyReport:
 
 
 @torch.no_grad()
-def compare(model: QuantSpikingMLP, artifact: Artifact, spikes: np.ndarray) -> VerifyReport:
+def compare(model: QuantSpikingNetwork, artifact: Artifact, spikes: np.ndarray) -> VerifyReport:
     """Run both on input spikes uint8 [T, N, C] and count the integers that differ."""
     model.eval()
     ours = model(torch.from_numpy(spikes).float())

@@ -13,7 +13,7 @@ from typing import Dict
 import torch
 
 from ..overlay import formats
-from ..training.neurons.izhikevich import COEFFICIENTS
+from ..overlay.neurons.izhikevich import COEFFICIENTS
 
 #: Headroom rule: the threshold takes at most this many state LSBs (2**12 of 2**15).
 THRESHOLD_TARGET = 2 ** 12

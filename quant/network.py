@@ -2,14 +2,15 @@
 
 Each layer is a Brevitas ``QuantLinear`` (4-bit narrow-range weights in [-7, 7],
 power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias)
-followed by the quantized LIF of :mod:`.qlif` or Izhikevich of :mod:`.qizhikevich`. The current ``I * 2**-e`` that
-Brevitas computes is moved into state LSBs by multiplying with ``2**(e+F)``,
-which is exact, so the forward pass *is* the integer arithmetic of the IP in
-training and in eval mode alike.
+followed by a quantized neuron (:class:`~.qlif.QuantLIF`,
+:class:`~.qizhikevich.QuantIzhikevich`) with the float neuron's call shape. The
+current ``I * 2**-e`` that Brevitas computes is moved into state LSBs by
+multiplying with ``2**(e+F)``, which is exact, so the forward pass *is* the integer
+arithmetic of the IP in training and in eval mode alike.
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Mapping, Sequence, Tuple, Type
 
 import torch
 from brevitas.nn import QuantLinear
@@ -17,28 +18,37 @@ from brevitas.quant import Int8WeightPerTensorFixedPoint
 from torch import nn
 
 from ..overlay import formats
-from ..training import surrogate
-from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers
-from ..training.neurons.izhikevich import INPUT_GAIN_SHIFT, IzhikevichParameters
-from .fixed_point import (
-    LayerFormat,
-    izhikevich_frac_bits,
-    izhikevich_integers,
-    lif_format,
-    weight_shift_from_scale,
-)
-from .qizhikevich import qizh_step
-from .qlif import qlif_step
+from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers, run_neuron
+from ..training.neurons.izhikevich import Izhikevich
+from ..training.neurons.lif import LIF
+from .fixed_point import LayerFormat, weight_shift_from_scale
+from .qizhikevich import QuantIzhikevich
+from .qlif import QuantLIF
+
+#: The quantized twin of each float neuron class.
+QUANT_NEURONS: Mapping[Type[nn.Module], Type[nn.Module]] = {LIF: QuantLIF, Izhikevich: QuantIzhikevich}
+
+
+def quant_neuron(neuron: nn.Module) -> nn.Module:
+    """The quantized twin of the float neuron ``neuron`` (its parameters copied)."""
+    for float_class, quant_class in QUANT_NEURONS.items():
+        if type(neuron) is float_class:
+            return quant_class.from_float(neuron)
+    names = ", ".join(cls.__name__ for cls in QUANT_NEURONS)
+    raise ValueError(f"no quantized twin of {type(neuron).__name__}: the IP runs {names}")
 
 
 class QuantSpikingLinear(nn.Module):
-    """4-bit dense synapses (Brevitas) followed by quantized neurons of one model.
+    """4-bit dense synapses (Brevitas) followed by a quantized neuron.
 
-    ``kind`` is "lif" (params: a dict of ``beta``, ``threshold``) or an Izhikevich
-    model ("izh-norm", "izh"; params: an IzhikevichParams, learnable if ``learn``).
+    Args:
+        n_in, n_out: inputs and neurons of the layer.
+        neuron: a quantized neuron (``QuantLIF``, ``QuantIzhikevich``).
+        gain_shift: the synaptic current is ``2**gain_shift`` times the weighted input
+            sum (``NeuronKind.gain_shift``); it folds into the weight shift on export.
     """
 
-    def __init__(self, n_in: int, n_out: int, kind: str, params, spike_grad: str, learn: bool = False):
+    def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0):
         super().__init__()
         self.linear = QuantLinear(
             n_in,
@@ -47,96 +57,76 @@ class QuantSpikingLinear(nn.Module):
             weight_quant=Int8WeightPerTensorFixedPoint,
             weight_bit_width=formats.WEIGHT_BITS,
         )
-        self.kind = kind
-        self.gain_shift = INPUT_GAIN_SHIFT[kind]
-        if kind == "lif":
-            self.params = params
-        else:
-            self.izhikevich = IzhikevichParameters(params, learn)
-        self.spike = surrogate.get(spike_grad)
+        self.neuron = neuron
+        self.gain_shift = gain_shift
 
     @property
-    def artifact_neuron(self) -> str:
+    def hardware(self) -> str:
         """The IP's name of this layer's neuron model."""
-        return "lif" if self.kind == "lif" else "izhikevich"
+        return self.neuron.hardware
+
+    def weight_shift(self) -> int:
+        """``e`` of the current the weights make: Brevitas's scale times the input gain
+        ``2**gain_shift`` is ``2**-e``."""
+        return weight_shift_from_scale(float(self.linear.quant_weight().scale.detach()) * 2.0 ** self.gain_shift)
 
     def integer_weights(self) -> Tuple[torch.Tensor, int]:
-        """Brevitas's own integer weights (int [n_out, n_in]) and the weight shift ``e``
-        of the current they make: Brevitas's scale times the input gain ``2**gain_shift``."""
-        quant = self.linear.quant_weight()
-        return quant.int().detach(), self._weight_shift(quant)
-
-    def _weight_shift(self, quant) -> int:
-        return weight_shift_from_scale(float(quant.scale.detach()) * 2.0 ** self.gain_shift)
+        """Brevitas's own integer weights (int [n_out, n_in]) and the weight shift ``e``."""
+        return self.linear.quant_weight().int().detach(), self.weight_shift()
 
     def integer_format(self) -> LayerFormat:
         """The layer's integers as they stand now: weight shift, F and neuron parameters."""
-        shift = self._weight_shift(self.linear.quant_weight())
-        if self.kind == "lif":
-            return lif_format(shift, self.linear.in_features, self.params["beta"], self.params["threshold"])
-        frac_bits, integers = self._izhikevich_integers(shift)
-        return LayerFormat(shift, frac_bits, {name: int(value) for name, value in integers.items()})
-
-    def _izhikevich_integers(self, weight_shift: int) -> Tuple[int, Dict[str, torch.Tensor]]:
-        """``F`` and the Izhikevich parameters as straight-through integer tensors."""
-        frac_bits = izhikevich_frac_bits(weight_shift, self.linear.in_features, self.izhikevich.scale)
-        return frac_bits, izhikevich_integers(self.izhikevich, weight_shift + frac_bits)
+        return self.neuron.integer_format(self.weight_shift(), self.linear.in_features)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        spikes = []
-        if self.kind == "lif":
-            fmt = self.integer_format()
-            drive = self.linear(x) * 2.0 ** (fmt.weight_shift + fmt.frac_bits + self.gain_shift)
-            v = torch.zeros_like(drive[0])
-            for t in range(drive.shape[0]):
-                spk, v = qlif_step(drive[t], v, fmt.params["beta"], fmt.params["threshold"], self.spike)
-                spikes.append(spk)
-            return torch.stack(spikes), {"v": v}
-        weight_shift = self._weight_shift(self.linear.quant_weight())
-        frac_bits, p = self._izhikevich_integers(weight_shift)
-        shift = weight_shift + frac_bits
-        drive = (self.linear(x) * 2.0 ** (shift + self.gain_shift)).double()
-        v = p["v_init"].expand_as(drive[0])
-        u = p["u_init"].expand_as(drive[0])
-        spike_scale = max(self.izhikevich.scale * 2.0 ** shift, 1.0)
-        for t in range(drive.shape[0]):
-            spk, v, u = qizh_step(drive[t], v, u, p, shift, self.spike, spike_scale)
-            spikes.append(spk.float())
-        return torch.stack(spikes), {"v": v, "u": u}
+        state_shift = self.neuron.quantize(self.weight_shift(), self.linear.in_features)
+        return run_neuron(self.neuron, self.linear(x) * 2.0 ** (state_shift + self.gain_shift))
 
 
-def neuron_params(kind: str, config: NetworkConfig):
-    """Float neuron parameters of a layer of model ``kind``."""
-    if kind == "lif":
-        return {"beta": config.beta, "threshold": config.threshold}
-    return config.izhikevich_params(kind)
+class QuantSpikingNetwork(nn.Module):
+    """A feed-forward chain of :class:`QuantSpikingLinear` layers, input side first.
 
-
-class QuantSpikingMLP(nn.Module):
-    """The 4-bit twin of :class:`~pynq_snn.training.network.SpikingMLP`.
-
-    Final states are returned in state LSBs (integers held in float32).
+    What export (:func:`~.export.to_artifact`) and verification take. Final states are
+    returned in state LSBs (integers held in float tensors).
     """
 
-    def __init__(self, config: NetworkConfig):
+    def __init__(self, layers: Sequence[QuantSpikingLinear]):
         super().__init__()
-        self.config = config
-        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
-        self.layers = nn.ModuleList(
-            QuantSpikingLinear(n_in, n_out, kind, neuron_params(kind, config), config.spike_grad, config.learn_params)
-            for n_in, n_out, kind in shapes
-        )
+        layers = list(layers)
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        for index, (before, after) in enumerate(zip(layers[:-1], layers[1:])):
+            if before.linear.out_features != after.linear.in_features:
+                raise ValueError(f"layer {index + 1} takes {after.linear.in_features} inputs, layer {index} "
+                                 f"has {before.linear.out_features} neurons (layers must chain)")
+        self.layers = nn.ModuleList(layers)
+
+    @property
+    def n_inputs(self) -> int:
+        """Input channels of the first layer."""
+        return self.layers[0].linear.in_features
 
     def forward(self, x: torch.Tensor) -> NetworkOutput:
         return run_layers(self.layers, x)
 
+
+class QuantSpikingMLP(QuantSpikingNetwork):
+    """The 4-bit twin of :class:`~pynq_snn.training.network.SpikingMLP`, built from its config."""
+
+    def __init__(self, config: NetworkConfig):
+        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
+        super().__init__([
+            QuantSpikingLinear(n_in, n_out, quant_neuron(kind.neuron(config)), kind.gain_shift)
+            for n_in, n_out, kind in shapes
+        ])
+        self.config = config
+
     @classmethod
     def from_float(cls, model: SpikingMLP) -> "QuantSpikingMLP":
-        """Start QAT from a trained float network: same config, same float weights."""
+        """Start QAT from a trained float network: same config, same float weights and neuron parameters."""
         quant = cls(model.config)
         with torch.no_grad():
             for q, f in zip(quant.layers, model.layers):
                 q.linear.weight.copy_(f.linear.weight)
-                if q.kind != "lif":
-                    q.izhikevich.load_state_dict(f.neuron.params.state_dict())
+                q.neuron.load_state_dict(f.neuron.state_dict())
         return quant

@@ -298,10 +298,6 @@ def test_meta_must_be_json():
         Artifact(3, small_artifact().layers, {"kind": "rate", "steps": 1}, {"accuracy": float("nan")})
 
 
-def test_every_neuron_model_of_the_ip_has_a_parameter_schema():
-    assert set(artifact_module.NEURON_PARAMS) == set(formats.NEURON_MODELS)
-
-
 def test_errors_are_value_errors():
     assert issubclass(ArtifactError, ValueError)
 

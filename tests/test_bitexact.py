@@ -6,7 +6,7 @@ rate are exported and run on both; output spikes, every layer's raster and every
 final state (v, and u for Izhikevich) must be identical. Neither side calls the
 other: the torch model runs Brevitas's weights through ``quant/qlif.py`` and
 ``quant/qizhikevich.py``, the emulator runs the artifact's integers through
-``overlay/lif.py`` and ``overlay/izhikevich.py``.
+``overlay/neurons/lif.py`` and ``overlay/neurons/izhikevich.py``.
 """
 from dataclasses import replace
 
@@ -19,16 +19,35 @@ from pynq_snn.overlay import formats
 from pynq_snn.overlay.artifact import from_bytes, to_bytes
 from pynq_snn.overlay.emulator import emulate
 from pynq_snn.quant.export import to_artifact
-from pynq_snn.quant.network import QuantSpikingMLP
-from pynq_snn.training.network import NetworkConfig
-from pynq_snn.training.neurons.izhikevich import INPUT_GAIN_SHIFT, PRESETS, IzhikevichParameters, preset
+from pynq_snn.quant.network import QuantSpikingLinear, QuantSpikingNetwork
+from pynq_snn.quant.qizhikevich import QuantIzhikevich
+from pynq_snn.quant.qlif import QuantLIF
+from pynq_snn.training.neurons import NEURONS
 from pynq_snn.verify import compare
 
 
 def random_izhikevich(rng, kind: str):
     """A preset of ``kind`` with every parameter scaled by a random factor in [0.5, 2]."""
-    base = preset(kind, str(rng.choice(list(PRESETS[kind]))))
+    presets = NEURONS[kind].presets
+    base = presets[str(rng.choice(list(presets)))]
     return replace(base, **{k: v * float(rng.uniform(0.5, 2)) for k, v in base.to_dict().items()})
+
+
+def random_layer(rng, n_in: int, n_out: int, kind: str) -> QuantSpikingLinear:
+    """A layer of model ``kind`` with random parameters and weights of a random scale."""
+    gain_shift = NEURONS[kind].gain_shift
+    if kind == "lif":
+        neuron = QuantLIF(beta=float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
+                          threshold=float(10 ** rng.uniform(-1.5, 0.7)))
+        scale = 10 ** rng.uniform(-2, 0.5)
+    else:
+        params = random_izhikevich(rng, kind)
+        neuron = QuantIzhikevich(params, learn=bool(rng.integers(2)))
+        scale = params.scale * 10 ** rng.uniform(-1.5, 0) / 2 ** gain_shift
+    layer = QuantSpikingLinear(n_in, n_out, neuron, gain_shift)
+    with torch.no_grad():
+        layer.linear.weight.copy_(torch.from_numpy(rng.normal(0, scale, layer.linear.weight.shape)))
+    return layer
 
 
 def random_network(seed: int, kinds=("lif", "izh-norm", "izh")):
@@ -38,21 +57,8 @@ def random_network(seed: int, kinds=("lif", "izh-norm", "izh")):
     """
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(1, 48))] + [int(rng.integers(1, 48)) for _ in range(rng.integers(1, 4))]
-    model = QuantSpikingMLP(NetworkConfig(sizes=sizes))
-    with torch.no_grad():
-        for layer in model.layers:
-            layer.kind = str(rng.choice(kinds))
-            if layer.kind == "lif":
-                layer.params = {
-                    "beta": float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
-                    "threshold": float(10 ** rng.uniform(-1.5, 0.7)),
-                }
-                scale = 10 ** rng.uniform(-2, 0.5)
-            else:
-                params = random_izhikevich(rng, layer.kind)
-                layer.izhikevich = IzhikevichParameters(params, learn=bool(rng.integers(2)))
-                scale = params.scale * 10 ** rng.uniform(-1.5, 0) / 2 ** INPUT_GAIN_SHIFT[layer.kind]
-            layer.linear.weight.copy_(torch.from_numpy(rng.normal(0, scale, layer.linear.weight.shape)))
+    model = QuantSpikingNetwork([random_layer(rng, n_in, n_out, str(rng.choice(kinds)))
+                                 for n_in, n_out in zip(sizes[:-1], sizes[1:])])
     steps, samples = int(rng.integers(1, 30)), int(rng.integers(1, 9))
     rate = rng.uniform(0, 1)
     spikes = (rng.random((steps, samples, sizes[0])) < rate).astype(np.uint8)

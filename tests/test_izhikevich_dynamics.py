@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from pynq_snn.training.neurons.izhikevich import Izhikevich, preset
+from pynq_snn.training.neurons import preset
+from pynq_snn.training.neurons.izhikevich import Izhikevich
 
 
 def spike_times(model: str, name: str, current: float, steps: int = 600) -> np.ndarray:

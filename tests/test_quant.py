@@ -64,7 +64,8 @@ def test_izhikevich_integers_round_half_up_and_saturate():
     from dataclasses import replace
 
     from pynq_snn.quant.fixed_point import izhikevich_integers
-    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters, preset
+    from pynq_snn.training.neurons import preset
+    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters
 
     params = replace(preset("izh-norm", "RS"), a2=-0.21, b1=100.0, c=0.5 / 4096 * 3)
     integers = izhikevich_integers(IzhikevichParameters(params), square_shift=12)

@@ -57,13 +57,13 @@ def test_learned_izhikevich_parameters_move_stay_in_range_and_export_bit_exact()
     from pynq_snn.overlay import formats
     from pynq_snn.quant.export import to_artifact
     from pynq_snn.training.data import encode_test_split, load_dataset
-    from pynq_snn.training.neurons.izhikevich import preset
+    from pynq_snn.training.neurons import preset
     from pynq_snn.verify import compare
 
     options = TrainOptions(seed=2, neuron="izh-norm", output_neuron="lif", learn_params=True,
                            **{**TINY, "float_epochs": 2})
     result = train(options, progress=False)
-    learned = result.quant_model.layers[0].izhikevich.current()
+    learned = result.quant_model.layers[0].neuron.params.current()
     initial = preset("izh-norm", "RS")
     assert learned.a2 != initial.a2 and learned.d != initial.d
     assert learned.v_th == initial.v_th  # thresholds and initial states stay fixed
@@ -77,7 +77,8 @@ def test_learned_izhikevich_parameters_move_stay_in_range_and_export_bit_exact()
 def test_learned_parameters_are_clamped_to_the_fixed_point_range():
     import torch
 
-    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters, preset
+    from pynq_snn.training.neurons import preset
+    from pynq_snn.training.neurons.izhikevich import IzhikevichParameters
 
     params = IzhikevichParameters(preset("izh-norm", "RS"), learn=True)
     with torch.no_grad():

@@ -3,6 +3,3 @@
 The data sets (:mod:`.data`) import numpy only; the models and the trainer import
 torch. The spike encoders are the runtime's (:mod:`pynq_snn.overlay.encoding`).
 """
-
-#: Neuron models by CLI name: LIF, normalized Izhikevich, standard Izhikevich (mV).
-NEURONS = ("lif", "izh-norm", "izh")

@@ -18,9 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from . import NEURONS
-from .neurons import LIF
-from .neurons.izhikevich import INPUT_GAIN_SHIFT, PRESETS, Izhikevich, IzhikevichParams, preset
+from .neurons import NeuronKind, neuron_kind
 
 
 @dataclass
@@ -46,20 +44,15 @@ class NetworkConfig:
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
         for name in (self.neuron, self.output_neuron or self.neuron):
-            if name not in NEURONS:
-                raise ValueError(f"unknown neuron {name!r}; choose one of {', '.join(NEURONS)}")
-            if name in PRESETS:
-                preset(name, self.preset)
+            kind = neuron_kind(name)
+            if kind.presets:
+                kind.preset(self.preset)
         self.sizes = [int(n) for n in self.sizes]
 
-    def layer_neurons(self) -> List[str]:
+    def layer_neurons(self) -> List[NeuronKind]:
         """The neuron model of each layer, first to last."""
         hidden = [self.neuron] * (len(self.sizes) - 2)
-        return hidden + [self.output_neuron or self.neuron]
-
-    def izhikevich_params(self, neuron: str) -> IzhikevichParams:
-        """The float parameters of an Izhikevich layer of model ``neuron``."""
-        return preset(neuron, self.preset)
+        return [neuron_kind(name) for name in hidden + [self.output_neuron or self.neuron]]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,17 +90,10 @@ def run_layers(layers: Sequence[nn.Module], x: torch.Tensor) -> NetworkOutput:
     return NetworkOutput(spikes=x, rasters=rasters, final_states=finals)
 
 
-def make_neuron(kind: str, config: NetworkConfig) -> nn.Module:
-    """The float neuron module of model ``kind`` with the config's parameters."""
-    if kind == "lif":
-        return LIF(beta=config.beta, threshold=config.threshold, spike_grad=config.spike_grad)
-    return Izhikevich(config.izhikevich_params(kind), spike_grad=config.spike_grad, learn=config.learn_params)
-
-
 class SpikingLinear(nn.Module):
     """Dense synapses followed by a layer of float spiking neurons.
 
-    The current is ``(x @ W.T) * 2**gain_shift`` (``INPUT_GAIN_SHIFT`` of the model).
+    The current is ``(x @ W.T) * 2**gain_shift`` (``NeuronKind.gain_shift`` of the model).
     """
 
     def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0):
@@ -128,7 +114,7 @@ class SpikingMLP(nn.Module):
         self.config = config
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         self.layers = nn.ModuleList(
-            SpikingLinear(n_in, n_out, make_neuron(kind, config), INPUT_GAIN_SHIFT[kind])
+            SpikingLinear(n_in, n_out, kind.neuron(config), kind.gain_shift)
             for n_in, n_out, kind in shapes
         )
 

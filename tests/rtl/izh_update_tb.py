@@ -1,13 +1,14 @@
 """cocotb bench: the Verilog Izhikevich update against the emulator's numpy update.
 
 Random and edge-case states, drives, coefficients, levels and square shifts are
-applied to ``snn_izh_update``; v, u and spike must equal ``overlay/izhikevich.py``'s.
+applied to ``snn_izh_update``; v, u and spike must equal ``overlay/neurons/izhikevich.py``'s.
 """
 import numpy as np
 from cocotb import test
 from cocotb.triggers import Timer
 
-from pynq_snn.overlay import formats, izhikevich
+from pynq_snn.overlay import formats
+from pynq_snn.overlay.neurons import izhikevich
 from pynq_snn.overlay.artifact import Layer
 
 CASES = 3000

@@ -2,13 +2,14 @@
 
 Random states, drives, leaks and thresholds (drives within the contract's
 accumulator bound) are applied to ``snn_lif_update``; its v and spike must equal
-``overlay/lif.py``'s, integer for integer. The two implementations share nothing.
+``overlay/neurons/lif.py``'s, integer for integer. The two implementations share nothing.
 """
 import numpy as np
 from cocotb import test
 from cocotb.triggers import Timer
 
-from pynq_snn.overlay import formats, lif
+from pynq_snn.overlay import formats
+from pynq_snn.overlay.neurons import lif
 from pynq_snn.overlay.artifact import Layer
 
 CASES = 3000

@@ -11,21 +11,22 @@ layer"), all quantities in state LSBs of ``2**-(weight_shift + frac_bits)``::
 ``v[-1] = 0`` and ``s[-1] = 0``. This module is the emulator's only copy of the
 update. The state tuple is ``(v, s)``: ``v`` is the neuron's one register; ``s``
 caches the comparison of the previous step so that it is not computed twice.
+:data:`MODEL` is the model's descriptor (name ``"lif"``, hardware code 0).
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Tuple
 
 import numpy as np
 
-from . import formats
-from .artifact import Layer
+from .. import formats
+from .model import NeuronModel
 
-#: Names of the architectural state registers, in state-tuple order.
-STATE_NAMES = ("v",)
+if TYPE_CHECKING:  # pragma: no cover
+    from ..artifact import Layer
 
 
-def initial_state(n_samples: int, layer: Layer) -> Tuple[np.ndarray, np.ndarray]:
+def initial_state(n_samples: int, layer: "Layer") -> Tuple[np.ndarray, np.ndarray]:
     """A fresh sample: ``v`` int32 zeros and no previous spike, both [n_samples, n_out]."""
     shape = (n_samples, layer.n_out)
     return np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=bool)
@@ -34,7 +35,7 @@ def initial_state(n_samples: int, layer: Layer) -> Tuple[np.ndarray, np.ndarray]
 def step(
     state: Tuple[np.ndarray, np.ndarray],
     drive: np.ndarray,
-    layer: Layer,
+    layer: "Layer",
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Advance one timestep.
 
@@ -56,3 +57,38 @@ def step(
     np.clip(acc, formats.STATE_MIN, formats.STATE_MAX, out=acc)
     fired = acc > theta
     return (acc, fired), fired
+
+
+def layer_problems(layer: "Layer") -> List[str]:
+    """No rule beyond the parameter ranges: the weight shift never enters the LIF's arithmetic."""
+    return []
+
+
+def to_descriptor(layer: "Layer") -> Dict[str, int]:
+    """``beta`` (D1[24:16]) and ``threshold`` (D2[15:0]); the IP starts a LIF layer at ``v_init`` = 0."""
+    return {"beta": layer.params["beta"], "threshold": layer.params["threshold"]}
+
+
+def from_descriptor(fields: Mapping[str, int], frac_bits: int) -> Tuple[int, Dict[str, int]]:
+    """``(0, {"beta", "threshold"})``: the image does not carry a LIF layer's weight shift, and the
+    LIF arithmetic in state LSBs does not depend on it. The IP starts a LIF layer at the
+    descriptor's ``v_init``, an artifact at 0: a non-zero ``v_init`` raises ValueError."""
+    if fields["v_init"]:
+        raise ValueError(f"a LIF layer with v_init {fields['v_init']}: the IP starts it there, an artifact at 0")
+    return 0, {"beta": fields["beta"], "threshold": fields["threshold"]}
+
+
+MODEL = NeuronModel(
+    name="lif",
+    code=0,
+    params={
+        "beta": (0, formats.BETA_ONE),
+        "threshold": (formats.THRESHOLD_MIN, formats.THRESHOLD_MAX),
+    },
+    state_names=("v",),
+    initial_state=initial_state,
+    step=step,
+    layer_problems=layer_problems,
+    to_descriptor=to_descriptor,
+    from_descriptor=from_descriptor,
+)

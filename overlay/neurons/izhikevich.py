@@ -15,23 +15,28 @@ coefficients with 12 fraction bits (``CONTRACT.md``, "Izhikevich")::
 
 ``v[-1] = v_init``, ``u[-1] = u_init``, ``s[-1] = 0``. Intermediates fit a 48-bit
 signed accumulator (``|a1*sq| <= 2**15 * 2**30``); the emulator uses int64.
+:data:`MODEL` is the model's descriptor (name ``"izhikevich"``, hardware code 1).
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Tuple
 
 import numpy as np
 
-from . import formats
-from .artifact import Layer
+from .. import formats
+from .model import NeuronModel
 
-#: Names of the architectural state registers, in state-tuple order.
-STATE_NAMES = ("v", "u")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..artifact import Layer
+
+#: The coefficients (16-bit, 12 fraction bits) and the levels (16-bit, state LSBs).
+COEFFICIENTS = ("a1", "a2", "a3", "b1", "b2")
+LEVELS = ("a0", "b3", "c", "d", "threshold", "v_init", "u_init")
 
 _State = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def initial_state(n_samples: int, layer: Layer) -> _State:
+def initial_state(n_samples: int, layer: "Layer") -> _State:
     """``(v, u, s)`` of a fresh sample: v_init, u_init and no previous spike, [n_samples, n_out]."""
     shape = (n_samples, layer.n_out)
     v = np.full(shape, layer.params["v_init"], dtype=np.int64)
@@ -39,7 +44,7 @@ def initial_state(n_samples: int, layer: Layer) -> _State:
     return v, u, np.zeros(shape, dtype=bool)
 
 
-def step(state: _State, drive: np.ndarray, layer: Layer) -> Tuple[_State, np.ndarray]:
+def step(state: _State, drive: np.ndarray, layer: "Layer") -> Tuple[_State, np.ndarray]:
     """Advance one timestep.
 
     Args:
@@ -63,3 +68,37 @@ def step(state: _State, drive: np.ndarray, layer: Layer) -> Tuple[_State, np.nda
     u_new = np.clip(u + du, formats.STATE_MIN, formats.STATE_MAX)
     fired = v_new > p["threshold"]
     return (v_new, u_new, fired), fired
+
+
+def layer_problems(layer: "Layer") -> List[str]:
+    """The square shift ``Q = weight_shift + frac_bits`` must lie in [0, SQUARE_SHIFT_MAX]."""
+    square_shift = layer.weight_shift + layer.frac_bits
+    if 0 <= square_shift <= formats.SQUARE_SHIFT_MAX:
+        return []
+    return [f"the square shift weight_shift + frac_bits = {square_shift} is outside [0, {formats.SQUARE_SHIFT_MAX}]"]
+
+
+def to_descriptor(layer: "Layer") -> Dict[str, int]:
+    """``square_shift`` Q (D1[12:8]) and all twelve parameters (D2..D7)."""
+    return {"square_shift": layer.weight_shift + layer.frac_bits, **layer.params}
+
+
+def from_descriptor(fields: Mapping[str, int], frac_bits: int) -> Tuple[int, Dict[str, int]]:
+    """``(Q - F, the twelve parameters)``."""
+    return fields["square_shift"] - frac_bits, {name: fields[name] for name in COEFFICIENTS + LEVELS}
+
+
+MODEL = NeuronModel(
+    name="izhikevich",
+    code=1,
+    params={
+        **{name: (formats.COEF_MIN, formats.COEF_MAX) for name in COEFFICIENTS},
+        **{name: (formats.STATE_MIN, formats.STATE_MAX) for name in LEVELS},
+    },
+    state_names=("v", "u"),
+    initial_state=initial_state,
+    step=step,
+    layer_problems=layer_problems,
+    to_descriptor=to_descriptor,
+    from_descriptor=from_descriptor,
+)
