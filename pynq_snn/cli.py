@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import List, Optional
 
 from . import __version__
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
-
-if TYPE_CHECKING:
-    from .overlay.artifact import Artifact
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -152,29 +148,9 @@ def _mean(values) -> Optional[float]:
     return sum(values) / len(values) if values else None
 
 
-def export_checkpoint(checkpoint_path, artifact_path) -> "Artifact":
-    """Load a checkpoint, export it and write the artifact; return the artifact."""
-    from .overlay.artifact import save
-    from .pipeline import file_sha256, load_checkpoint
-    from .quant.export import to_artifact
-
-    checkpoint = load_checkpoint(checkpoint_path)
-    artifact_dir = Path(artifact_path).resolve().parent
-    meta = {
-        "data": checkpoint.options.data,
-        "data_seed": checkpoint.options.data_seed,
-        "neuron": checkpoint.options.neuron,
-        "float_accuracy": checkpoint.metrics["float_accuracy"],
-        "quant_accuracy": checkpoint.metrics["quant_accuracy"],
-        "checkpoint": os.path.relpath(Path(checkpoint_path).resolve(), artifact_dir),
-        "checkpoint_sha256": file_sha256(checkpoint_path),
-    }
-    artifact = to_artifact(checkpoint.model, checkpoint.encoding.to_dict(), meta)
-    save(artifact, artifact_path)
-    return artifact
-
-
 def cmd_export(args) -> int:
+    from .pipeline import export_checkpoint
+
     artifact = export_checkpoint(args.checkpoint, args.out)
     req = artifact.requirements()
     _emit(args, {"artifact": str(args.out), "sizes": list(artifact.sizes), "synapses": req.synapses}, [
@@ -201,6 +177,7 @@ def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
 
 def cmd_run(args) -> int:
     from .host.evaluate import run_artifact
+    from .host.report import report_lines
     from .overlay.artifact import load
 
     artifact = load(args.artifact)
@@ -232,29 +209,6 @@ def cmd_run(args) -> int:
         ]
     _emit(args, summary, lines)
     return 0 if not args.device or summary["device"]["predictions_equal_the_emulator"] else 1
-
-
-def report_lines(report) -> List[str]:
-    """Human-readable lines of a :class:`~pynq_snn.host.evaluate.RunReport`."""
-    from .overlay.cycles import CLOCK_MHZ
-
-    rates = ", ".join(f"{r:.4f}" for r in report.spike_rates)
-    per_sample = ", ".join(f"{s:.1f}" for s in report.spikes_per_sample)
-    e, vs = report.energy, report.energy_vs_ann
-    return [
-        f"accuracy:               {report.accuracy:.2%}" if report.accuracy is not None else "accuracy: (no labels)",
-        f"spike rate per layer:   {rates} (spikes per neuron per step)",
-        f"spikes per sample:      {per_sample} (per layer)",
-        f"synaptic events:        {report.synaptic_events} ({report.synaptic_events / report.n_samples:.0f} per sample)",
-        f"neuron updates:         {report.neuron_updates} ({report.neuron_updates / report.n_samples:.0f} per sample)",
-        f"estimated energy:       {e.per_sample_nj:.2f} nJ per sample ({e.model} preset)",
-        f"SNN vs ANN at 45 nm:    {vs.per_sample_nj:.2f} nJ vs {vs.ann_per_sample_nj:.2f} nJ per sample for a dense "
-        f"ANN of the same shape (SNN/ANN = {vs.snn_to_ann_ratio:.2f})",
-        f"emulator throughput:    {report.samples_per_second:.0f} samples/s",
-    ] + ([] if report.ip_cycles is None else [
-        f"IP cycles (model):      {report.ip_cycles / report.n_samples:.0f} per sample "
-        f"({report.ip_cycles / report.n_samples / CLOCK_MHZ:.1f} us at {CLOCK_MHZ:g} MHz)",
-    ])
 
 
 def _checkpoint_for(artifact, artifact_path, model: Optional[str]):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 
 def run_demo(args) -> int:
-    from .cli import export_checkpoint, report_lines
     from .host.evaluate import run_artifact
-    from .pipeline import TrainOptions, dataset_for, save_checkpoint, train
+    from .host.report import report_lines
+    from .pipeline import TrainOptions, dataset_for, export_checkpoint, save_checkpoint, train
     from .training.data import encode_test_split
     from .verify import compare
 
@@ -47,7 +47,7 @@ def run_demo(args) -> int:
         + f" ({check.output_spike_mismatches} output spike, {check.raster_mismatches} raster and "
         f"{check.state_mismatches} state mismatches over {check.n_samples} samples)",
         f"training time:          {float_epoch:.2f} s per float epoch, {qat_epoch:.2f} s per QAT epoch",
-    ] + report_lines(report)[1:] + [f"files:                  {checkpoint}, {artifact_path}"]
+    ] + report_lines(report, accuracy=False) + [f"files:                  {checkpoint}, {artifact_path}"]
     for line in lines:
         print(line)
     if args.json:

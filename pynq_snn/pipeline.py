@@ -1,4 +1,4 @@
-"""The desktop chain: float warm-up, 4-bit QAT, evaluation, checkpoint files.
+"""The desktop chain: float warm-up, 4-bit QAT, evaluation, checkpoint files, export.
 
 ``train(options)`` generates the data set (fixed by ``data_seed``), trains the
 float network, copies it into the quantized network, fine-tunes that with QAT,
@@ -8,6 +8,7 @@ and measures both on the test split encoded with ``seed``: the same inputs that
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -15,7 +16,9 @@ from typing import List, Optional
 import numpy as np
 import torch
 
+from .overlay.artifact import Artifact, save
 from .overlay.encoding import Encoding
+from .quant.export import to_artifact
 from .quant.network import QuantSpikingMLP
 from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
 from .training.network import NetworkConfig, SpikingMLP
@@ -192,3 +195,26 @@ def load_checkpoint(path) -> Checkpoint:
         metrics=payload["metrics"],
         history=payload["history"],
     )
+
+
+def export_checkpoint(checkpoint_path, artifact_path) -> Artifact:
+    """Load a checkpoint, export it and write the artifact; return the artifact.
+
+    The artifact's ``meta`` records the data set, its seed, the neuron model, both
+    test accuracies, and the checkpoint (its path relative to the artifact's folder
+    and its SHA-256), which ``pynq-snn verify`` finds and checks.
+    """
+    checkpoint = load_checkpoint(checkpoint_path)
+    artifact_dir = Path(artifact_path).resolve().parent
+    meta = {
+        "data": checkpoint.options.data,
+        "data_seed": checkpoint.options.data_seed,
+        "neuron": checkpoint.options.neuron,
+        "float_accuracy": checkpoint.metrics["float_accuracy"],
+        "quant_accuracy": checkpoint.metrics["quant_accuracy"],
+        "checkpoint": os.path.relpath(Path(checkpoint_path).resolve(), artifact_dir),
+        "checkpoint_sha256": file_sha256(checkpoint_path),
+    }
+    artifact = to_artifact(checkpoint.model, checkpoint.encoding.to_dict(), meta)
+    save(artifact, artifact_path)
+    return artifact
