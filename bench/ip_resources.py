@@ -18,8 +18,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+from pynq_snn.overlay.core_build import DEFAULT_BUILD
 from tables import print_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +72,7 @@ def resources(cells: dict) -> dict:
 
 
 #: The capacity parameters of snn_core (overlay/REGISTERS.md).
-PARAMETERS = ("LANES", "NEURONS", "FAN_IN", "WEIGHT_WORDS", "LAYERS")
+PARAMETERS = tuple(DEFAULT_BUILD.verilog_parameters())
 
 
 def parameter(text: str):
@@ -88,9 +90,13 @@ def main():
                         help=f"a Verilog parameter of snn_core ({', '.join(PARAMETERS)})")
     args = parser.parse_args()
     parameters = dict(args.param)
+    try:  # the Verilog's rules: LANES a power of two, NEURONS a multiple of 32 and of LANES
+        build = replace(DEFAULT_BUILD, **{name.lower(): value for name, value in parameters.items()})
+    except ValueError as refused:
+        parser.error(str(refused))
     (ROOT / "build").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=ROOT / "build") as tmp:
-        cells = synthesize(parameters, Path(tmp))
+        cells = synthesize(build.verilog_parameters(), Path(tmp))
     used = resources(cells)
     build = ", ".join(f"{k}={v}" for k, v in parameters.items()) or "default build"
     rows = []

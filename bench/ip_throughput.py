@@ -28,6 +28,7 @@ import numpy as np
 from pynq_snn.overlay import cycles, registers
 from pynq_snn.overlay.cycles import CLOCK_MHZ
 from pynq_snn.overlay.artifact import Artifact, Layer, save
+from pynq_snn.overlay.core_build import DEFAULT_BUILD
 from pynq_snn.overlay.emulator import emulate
 from pynq_snn.pipeline import TrainOptions, dataset_for, train
 from pynq_snn.quant.export import to_artifact
@@ -37,7 +38,7 @@ from tables import print_table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "rtl"))
 from rtl_sim import CORE_SOURCES, run_cocotb  # noqa: E402
 
-LANES = 16            # the default build's weights per cycle
+LANES = DEFAULT_BUILD.lanes  # the default build's weights per cycle
 HLS_CLOCK_MHZ = 25
 HLS_NEURONS = 16
 MNIST_INPUT_RATE = 0.13

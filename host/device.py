@@ -20,6 +20,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ..overlay.artifact import Artifact
+from ..overlay.core_build import CoreBuild
 from ..overlay.cycles import CLOCK_MHZ
 from ..overlay.driver import ALL_OUTPUTS, DeviceError, SnnCore
 from ..overlay.emulated_core import EmulatedCore
@@ -89,8 +90,8 @@ class Device:
         self.artifact: Optional[Artifact] = None
 
     @property
-    def capacity(self):
-        """What the IP holds, as its capability registers report it."""
+    def capacity(self) -> CoreBuild:
+        """The IP's build, what it holds, as its capability registers report it."""
         return self.core.capacity
 
     def load(self, artifact: Artifact) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..overlay import cycles, registers
 from ..overlay.artifact import Artifact
-from ..overlay.capacity import Capacity
+from ..overlay.core_build import DEFAULT_BUILD
 from ..overlay.emulator import Counts, check_input, emulate
 from .energy import EnergyEstimate, estimate_energy
 
@@ -131,4 +131,4 @@ def _ip_cycles(artifact: Artifact, counts: Counts) -> Optional[int]:
         return None
     spikes_in = cycles.layer_input_spikes_from_counts(artifact, counts)
     return cycles.run_cycles(artifact, spikes_in, artifact.n_steps, counts.n_samples, registers.OUT_COUNTS,
-                             Capacity().lanes)
+                             DEFAULT_BUILD.lanes)

@@ -1,74 +1,21 @@
-"""The SNN core IP's fixed capacity, and the check that a network fits in it.
+"""Whether a network fits a build of the SNN core IP, and what to shrink when it does not.
 
-The IP is synthesized once with fixed memories: a weight memory, a neuron-state
-memory, a layer table and a timestep counter. A network fits when every one of its
-needs is within the matching limit; :func:`check_fits` reports every limit a network
-breaks at once, each with the numbers and what to shrink.
+A build (:class:`~.core_build.CoreBuild`) has fixed memories: a weight memory, a
+neuron-state memory, a layer table and a timestep counter. A network fits when every
+one of its needs is within the matching limit; :func:`check_fits` reports every limit
+a network breaks at once, each with the numbers and what to shrink.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
-from . import formats
-
-
-#: ``Capacity.lanes`` must be a multiple of this: 32-bit stream words of 4-bit weights.
-LANE_MULTIPLE = 8
-
-
-def padded(n: int, lanes: int) -> int:
-    """``n`` neurons rounded up to whole words of ``lanes``: ``ceil(n / lanes) * lanes``."""
-    return -(-n // lanes) * lanes
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """What the IP holds. Every field is a count (no units beyond "how many").
-
-    The defaults are sized for the ZU3EG of the Ultra96-V2: its 216 BRAM36 blocks
-    hold 7.6 Mbit, and the weight memory of 512 Ki 4-bit weights takes 2 Mbit of it,
-    which leaves room for the neuron states and the spike buffers. They hold the
-    784-512-10 MNIST topology with 4-bit weights.
-
-    Attributes:
-        neurons: non-input neurons over all layers together (one 16-bit state each).
-        neurons_per_layer: neurons of one layer (the width of the spike buffer).
-        synapses: weights over all layers together (4 bits each).
-        layers: layers with weights (the input is not a layer).
-        fan_in: inputs of one layer, the first layer's input channels included.
-        steps: timesteps per sample (the width of the timestep counter).
-        lanes: weights read per cycle (the IP's ``LANES``), a multiple of 8. The weight
-            memory holds words of ``lanes`` weights and the state memory words of ``lanes``
-            states, so each layer is padded to a multiple of ``lanes`` neurons: it takes
-            ``ceil(n_out / lanes) * lanes`` of ``neurons`` and ``n_in`` times that of ``synapses``.
-            ``synapses`` is therefore ``WEIGHT_WORDS * lanes`` (32768 * 16) and ``neurons``
-            the state words times ``lanes`` (64 * 16).
-    """
-
-    neurons: int = 1024
-    neurons_per_layer: int = 1024
-    synapses: int = 512 * 1024
-    layers: int = 8
-    fan_in: int = 1024
-    steps: int = formats.STEPS_MAX
-    lanes: int = 16
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"capacity {field.name} must be an integer >= 1, got {value!r}")
-        if self.lanes % LANE_MULTIPLE:
-            raise ValueError(
-                f"capacity lanes must be a multiple of {LANE_MULTIPLE} (a weight word is sent as whole "
-                f"32-bit stream words of {LANE_MULTIPLE} weights), got {self.lanes}"
-            )
+from .core_build import DEFAULT_BUILD, CoreBuild, padded
 
 
 @dataclass(frozen=True)
 class Requirements:
-    """What a network needs of the IP, in the units of :class:`Capacity`.
+    """What a network needs of the IP, counted in neurons, weights, layers, inputs and steps.
 
     Attributes:
         neurons: non-input neurons over all layers.
@@ -132,84 +79,91 @@ def _layer_name(index: int, sizes: Tuple[int, ...]) -> str:
     return f"layer {index} ({role}, {sizes[index]} -> {sizes[index + 1]})"
 
 
-def _memory_violations(req: Requirements, cap: Capacity) -> List[str]:
+def _memory_violations(req: Requirements, build: CoreBuild) -> List[str]:
     """The state and weight memories. With the topology known, each layer counts padded to
-    whole words of ``cap.lanes`` neurons, as the IP stores it; without it, the raw totals."""
+    whole words of ``build.lanes`` neurons, as the IP stores it; without it, the raw totals."""
     found = []
     neurons, synapses = req.neurons, req.synapses
     if req.sizes:
-        neurons = sum(padded(n_out, cap.lanes) for n_out in req.sizes[1:])
-        synapses = sum(n_in * padded(n_out, cap.lanes) for n_in, n_out in zip(req.sizes[:-1], req.sizes[1:]))
-    why = f"widths that are multiples of {cap.lanes} waste nothing"
-    if neurons > cap.neurons:
+        neurons = sum(padded(n_out, build.lanes) for n_out in req.sizes[1:])
+        synapses = sum(n_in * padded(n_out, build.lanes) for n_in, n_out in zip(req.sizes[:-1], req.sizes[1:]))
+    why = f"widths that are multiples of {build.lanes} waste nothing"
+    if neurons > build.neurons:
         if neurons == req.neurons:
             found.append(
-                f"neurons: {req.neurons} in all layers, the IP holds {cap.neurons}: "
-                f"remove {req.neurons - cap.neurons} neurons"
+                f"neurons: {req.neurons} in all layers, the IP holds {build.neurons}: "
+                f"remove {req.neurons - build.neurons} neurons"
             )
         else:
             found.append(
-                f"neurons: {req.neurons} in all layers, {neurons} with each layer padded to {cap.lanes} lanes, "
-                f"the IP holds {cap.neurons}: remove {neurons - cap.neurons} padded neurons ({why})"
+                f"neurons: {req.neurons} in all layers, {neurons} with each layer padded to {build.lanes} lanes, "
+                f"the IP holds {build.neurons}: remove {neurons - build.neurons} padded neurons ({why})"
             )
-    if synapses > cap.synapses:
+    if synapses > build.synapses:
         if synapses == req.synapses:
             found.append(
-                f"synapses: {req.synapses} weights, the IP holds {cap.synapses}: "
-                f"remove {req.synapses - cap.synapses} weights (fewer or smaller layers)"
+                f"synapses: {req.synapses} weights, the IP holds {build.synapses}: "
+                f"remove {req.synapses - build.synapses} weights (fewer or smaller layers)"
             )
         else:
             found.append(
-                f"synapses: {req.synapses} weights, {synapses} with each row padded to {cap.lanes} lanes, "
-                f"the IP holds {cap.synapses}: remove {synapses - cap.synapses} padded weights "
+                f"synapses: {req.synapses} weights, {synapses} with each row padded to {build.lanes} lanes, "
+                f"the IP holds {build.synapses}: remove {synapses - build.synapses} padded weights "
                 f"(fewer or smaller layers; {why})"
             )
     return found
 
 
-def _violations(req: Requirements, cap: Capacity) -> List[str]:
+def _violations(req: Requirements, build: CoreBuild) -> List[str]:
     found = []
-    if req.layers > cap.layers:
+    if req.layers > build.layers:
         found.append(
-            f"layers: {req.layers} layers, the IP holds {cap.layers}: remove {req.layers - cap.layers}"
+            f"layers: {req.layers} layers, the IP holds {build.layers}: remove {req.layers - build.layers}"
         )
     if req.sizes:
         for index, n_out in enumerate(req.sizes[1:]):
-            if n_out > cap.neurons_per_layer:
+            if n_out > build.neurons_per_layer:
                 found.append(
                     f"{_layer_name(index, req.sizes)}: {n_out} neurons, the IP holds "
-                    f"{cap.neurons_per_layer} per layer: shrink it by {n_out - cap.neurons_per_layer}"
+                    f"{build.neurons_per_layer} per layer: shrink it by {n_out - build.neurons_per_layer}"
                 )
         for index, n_in in enumerate(req.sizes[:-1]):
-            if n_in > cap.fan_in:
+            if n_in > build.fan_in:
                 found.append(
                     f"{_layer_name(index, req.sizes)}: fan-in of {n_in} inputs, the IP takes "
-                    f"{cap.fan_in} per layer: remove {n_in - cap.fan_in} inputs to it"
+                    f"{build.fan_in} per layer: remove {n_in - build.fan_in} inputs to it"
                 )
     else:
-        if req.max_neurons_per_layer > cap.neurons_per_layer:
+        if req.max_neurons_per_layer > build.neurons_per_layer:
             found.append(
                 f"widest layer: {req.max_neurons_per_layer} neurons, the IP holds "
-                f"{cap.neurons_per_layer} per layer: shrink it by "
-                f"{req.max_neurons_per_layer - cap.neurons_per_layer}"
+                f"{build.neurons_per_layer} per layer: shrink it by "
+                f"{req.max_neurons_per_layer - build.neurons_per_layer}"
             )
-        if req.max_fan_in > cap.fan_in:
+        if req.max_fan_in > build.fan_in:
             found.append(
-                f"largest fan-in: {req.max_fan_in} inputs, the IP takes {cap.fan_in} per layer: "
-                f"remove {req.max_fan_in - cap.fan_in} inputs to that layer"
+                f"largest fan-in: {req.max_fan_in} inputs, the IP takes {build.fan_in} per layer: "
+                f"remove {req.max_fan_in - build.fan_in} inputs to that layer"
             )
-    found.extend(_memory_violations(req, cap))
-    if req.steps > cap.steps:
+    found.extend(_memory_violations(req, build))
+    if req.steps > build.steps:
         found.append(
-            f"timesteps: {req.steps} per sample, the IP counts up to {cap.steps}: "
-            f"use {req.steps - cap.steps} fewer timesteps"
+            f"timesteps: {req.steps} per sample, the IP counts up to {build.steps}: "
+            f"use {req.steps - build.steps} fewer timesteps"
         )
     return found
 
 
-def check_fits(requirements: Requirements, capacity: Capacity = Capacity()) -> None:
-    """Return None if the network fits ``capacity``; else raise :class:`CapacityError`
-    listing every limit it breaks."""
-    violations = _violations(requirements, capacity)
+def check_fits(requirements: Requirements, build: CoreBuild = DEFAULT_BUILD) -> None:
+    """Return None if the network fits ``build``; else raise :class:`CapacityError` listing
+    every limit it breaks.
+
+    The limits: ``build.layers`` layers; per layer ``build.neurons_per_layer`` neurons and
+    ``build.fan_in`` inputs; ``build.steps`` timesteps; and the memories, each layer padded
+    to whole words of ``build.lanes`` as the IP stores it: ``sum_l ceil(n_out_l / lanes) *
+    lanes <= build.neurons`` and ``sum_l n_in_l * ceil(n_out_l / lanes) * lanes <=
+    build.synapses``.
+    """
+    violations = _violations(requirements, build)
     if violations:
         raise CapacityError(violations)

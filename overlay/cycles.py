@@ -25,16 +25,8 @@ from typing import TYPE_CHECKING, List, Sequence
 
 from . import registers
 from .artifact import Artifact
-from .stream import (
-    COUNTS_PER_WORD,
-    SPIKES_PER_WORD,
-    ceil_div,
-    check_lanes,
-    check_out_mode,
-    check_run,
-    image_words,
-    row_words,
-)
+from .core_build import SPIKES_PER_WORD, ceil_div, check_lanes, row_words
+from .stream import COUNTS_PER_WORD, check_out_mode, check_run, image_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from .emulator import Counts
@@ -127,7 +119,7 @@ def run_breakdown(
         steps: ``STEPS``, timesteps per sample, 1..65535.
         n_samples: ``SAMPLES``, samples in the run, 1..65535.
         out_mode: ``OUT_MODE``, 0..7 (bit 0 RASTER, bit 1 COUNTS, bit 2 STATES).
-        lanes: the IP's ``LANES``, a positive multiple of 8.
+        lanes: the IP's ``LANES``, a power of two, at least 8.
     """
     lanes = check_lanes(lanes)
     out_mode = check_out_mode(out_mode)

@@ -17,7 +17,8 @@ import numpy as np
 from . import registers as reg
 from . import stream
 from .artifact import Artifact
-from .capacity import Capacity, check_fits
+from .capacity import check_fits
+from .core_build import SPIKES_PER_WORD, CoreBuild, ceil_div
 from .emulator import check_input
 
 #: The register map this driver speaks: the IP's VERSION major must equal it.
@@ -83,7 +84,8 @@ class SnnCore:
         self.port = port
         self.timeout_s = float(timeout_s)
         self.check_identity()
-        self.capacity = self._read_capacity()
+        #: The IP's build, as its capability registers report it.
+        self.capacity = CoreBuild.from_registers(self.port.read)
         self.artifact: Optional[Artifact] = None
 
     def check_identity(self) -> None:
@@ -99,15 +101,6 @@ class SnnCore:
                 f"wrong IP version {version >> 16}.{(version >> 8) & 0xFF}.{version & 0xFF}: this driver "
                 f"speaks the register map {VERSION_MAJOR}.x; rebuild the bitstream or update pynq-snn"
             )
-
-    def _read_capacity(self) -> Capacity:
-        lanes = self.port.read(reg.CAP_LANES)
-        neurons = self.port.read(reg.CAP_NEURONS)
-        return Capacity(
-            neurons=neurons, neurons_per_layer=neurons, synapses=self.port.read(reg.CAP_WEIGHT_WORDS) * lanes,
-            layers=self.port.read(reg.CAP_LAYERS), fan_in=self.port.read(reg.CAP_FAN_IN),
-            steps=self.port.read(reg.CAP_STEPS), lanes=lanes,
-        )
 
     def load(self, artifact: Artifact) -> int:
         """Check that ``artifact`` fits the IP's capability registers, load it; return LOAD's cycles.
@@ -152,7 +145,7 @@ class SnnCore:
 
     def _chunk(self, artifact: Artifact, steps: int, out_mode: int) -> int:
         """Samples per RUN: the SAMPLES register and both DMA transfers must hold them."""
-        per_sample = max(steps * stream.ceil_div(artifact.n_inputs, stream.SPIKES_PER_WORD),
+        per_sample = max(steps * ceil_div(artifact.n_inputs, SPIKES_PER_WORD),
                          stream.output_words(artifact, steps, 1, out_mode))
         return max(1, min(reg.SAMPLES_MAX, (DMA_MAX_BYTES // 4 - 1) // per_sample))
 

@@ -31,6 +31,7 @@ import numpy as np
 from . import cycles, stream
 from . import registers as reg
 from .artifact import Artifact
+from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
 from .emulator import emulate
 
 #: Registers are 32 bits wide.
@@ -64,28 +65,16 @@ class EmulatedCore:
     ``stream``, ``reset_streams``.
 
     Args:
-        lanes, neurons, fan_in, weight_words, layers: the IP's Verilog parameters
-            ``LANES``, ``NEURONS``, ``FAN_IN``, ``WEIGHT_WORDS`` and ``LAYERS``, which the
-            ``CAP_*`` registers report (defaults: the default build). ``lanes`` is a power
-            of two, at least 8; ``neurons`` a multiple of 32 and of ``lanes``.
+        build: the IP's Verilog parameters, which the ``CAP_*`` registers report and the
+            checks of network images follow (default: the default build).
     """
 
-    def __init__(self, lanes: int = 16, neurons: int = 1024, fan_in: int = 1024,
-                 weight_words: int = 32768, layers: int = 8) -> None:
-        self._capacity = dict(lanes=lanes, neurons=neurons, fan_in=fan_in, weight_words=weight_words, layers=layers)
-        for name, value in self._capacity.items():
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= WORD_MASK:
-                raise ValueError(f"{name} must be an integer in [1, 2**32), got {value!r}")
-        if lanes < stream.WEIGHTS_PER_WORD or lanes & (lanes - 1):
-            raise ValueError(f"lanes must be a power of two >= {stream.WEIGHTS_PER_WORD}, got {lanes}")
-        if neurons % stream.SPIKES_PER_WORD or neurons % lanes:
-            raise ValueError(f"neurons must be a multiple of {stream.SPIKES_PER_WORD} and of lanes ({lanes}), "
-                             f"got {neurons}")
-        self._lanes = lanes
+    def __init__(self, build: CoreBuild = DEFAULT_BUILD) -> None:
+        if not isinstance(build, CoreBuild):
+            raise TypeError(f"build must be a CoreBuild, got {type(build).__name__}")
+        self.build = build
         self._fixed = {
-            reg.ID: reg.ID_VALUE, reg.VERSION: reg.VERSION_VALUE,
-            reg.CAP_LANES: lanes, reg.CAP_NEURONS: neurons, reg.CAP_FAN_IN: fan_in,
-            reg.CAP_WEIGHT_WORDS: weight_words, reg.CAP_LAYERS: layers, reg.CAP_STEPS: reg.STEPS_MAX,
+            reg.ID: reg.ID_VALUE, reg.VERSION: reg.VERSION_VALUE, **build.capability_registers(),
             reg.CAP_MODELS: reg.CAP_MODEL_LIF | reg.CAP_MODEL_IZHIKEVICH, reg.CAP_STREAM_BITS: reg.STREAM_BITS,
         }
         self.reset()
@@ -136,7 +125,7 @@ class EmulatedCore:
 
     def _rows(self) -> List[int]:
         """``R_l``, the state words of each layer of the loaded network."""
-        return [stream.row_words(layer.n_out, self._lanes) for layer in self._network.layers]
+        return [row_words(layer.n_out, self.build.lanes) for layer in self._network.layers]
 
     def write(self, offset: int, value: int) -> None:
         """Write the 32-bit register at byte ``offset`` (a multiple of 4 below 0x100) with
@@ -240,7 +229,7 @@ class EmulatedCore:
     def _load(self, words: np.ndarray) -> None:
         spent = cycles.COMMAND_OVERHEAD + words.size  # a cycle a word, up to TLAST, whatever the outcome
         try:
-            image = stream.unpack_network(words, **self._capacity)
+            image = stream.unpack_network(words, self.build)
         except stream.ImageError as refused:
             if refused.in_weights:  # the new layer table was taken, the weights are incomplete
                 self._network = None
@@ -251,7 +240,7 @@ class EmulatedCore:
 
     def _run(self, words: np.ndarray) -> np.ndarray:
         network = self._network
-        per_step = stream.ceil_div(network.n_inputs, stream.SPIKES_PER_WORD)
+        per_step = ceil_div(network.n_inputs, SPIKES_PER_WORD)
         needed = self._samples * self._steps * per_step
         padded = np.zeros(max(needed, words.size), dtype=np.uint32)
         padded[: words.size] = words
@@ -283,7 +272,7 @@ class EmulatedCore:
         else:  # the cut sample only had its states reset
             spent += sum(rows)
         # the cut step: its words before TLAST, a cycle each plus R_0 per spike, then the TLAST word
-        spikes_before = int(spikes[rest, full, : b_last * stream.SPIKES_PER_WORD].sum())
+        spikes_before = int(spikes[rest, full, : b_last * SPIKES_PER_WORD].sum())
         spent += b_last + spikes_before * rows[0] + 1
         self._samples_done = full
         self._finish(reg.ERR_SHORT, spent)
@@ -296,5 +285,5 @@ class EmulatedCore:
         result = emulate(artifact, spikes)
         outputs = stream.Outputs(result.output_spikes, result.spike_counts, result.final_states)
         layer_spikes = cycles.layer_input_spikes_from_counts(artifact, result.counts)
-        spent = cycles.run_cycles(artifact, layer_spikes, steps, n_samples, out_mode, self._lanes)
+        spent = cycles.run_cycles(artifact, layer_spikes, steps, n_samples, out_mode, self.build.lanes)
         return stream.pack_outputs(outputs, artifact, out_mode), spent

@@ -27,11 +27,17 @@ import numpy as np
 
 from . import formats, registers
 from .artifact import Artifact, ArtifactError, Layer
+from .core_build import (
+    DEFAULT_BUILD,
+    SPIKES_PER_WORD,
+    WEIGHTS_PER_WORD,
+    CoreBuild,
+    ceil_div,
+    check_lanes,
+    padded,
+    row_words,
+)
 
-#: Weights (nibbles) per stream word.
-WEIGHTS_PER_WORD = registers.STREAM_BITS // 4
-#: Spikes (bits) per stream word.
-SPIKES_PER_WORD = registers.STREAM_BITS
 #: Spike counts (16-bit halves) per stream word.
 COUNTS_PER_WORD = 2
 #: Largest n_in or n_out a descriptor can state: D0's 16-bit fields are two's complement.
@@ -41,27 +47,8 @@ SIZE_FIELD_MAX = 2 ** 15 - 1
 DESCRIPTOR_FIELDS = ("threshold", "v_init", "u_init", "a0", "a1", "a2", "a3", "b1", "b2", "b3", "c", "d")
 
 
-def ceil_div(a: int, b: int) -> int:
-    """``ceil(a / b)`` for positive integers: words needed for ``a`` items, ``b`` a word."""
-    return -(-a // b)
-
-
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def check_lanes(lanes: int) -> int:
-    """Return ``lanes`` as an int, or raise ValueError unless it is a positive multiple of 8.
-
-    ``lanes`` is the IP's ``LANES`` parameter (``CAP_LANES``): 4-bit weights per
-    weight-memory word, i.e. neurons updated per cycle.
-    """
-    if not _is_int(lanes) or lanes < WEIGHTS_PER_WORD or lanes % WEIGHTS_PER_WORD:
-        raise ValueError(
-            f"lanes must be a positive multiple of {WEIGHTS_PER_WORD} (a weight-memory word is sent as "
-            f"whole {registers.STREAM_BITS}-bit stream words of {WEIGHTS_PER_WORD} weights), got {lanes!r}"
-        )
-    return int(lanes)
 
 
 def check_out_mode(out_mode: int) -> int:
@@ -87,11 +74,6 @@ def check_run(steps: int, n_samples: int) -> Tuple[int, int]:
                 f"has 16 bits and refuses 0"
             )
     return int(steps), int(n_samples)
-
-
-def row_words(n_out: int, lanes: int) -> int:
-    """``R = ceil(n_out / lanes)``: weight-memory words per input row, and state words of the layer."""
-    return ceil_div(n_out, lanes)
 
 
 def image_words(artifact: Artifact, lanes: int) -> int:
@@ -135,10 +117,10 @@ def _descriptor(index: int, layer: Layer) -> list:
 def _weight_words(layer: Layer, lanes: int) -> np.ndarray:
     """The layer's weights as stream words: input by input, each row padded to ``R * lanes`` neurons,
     8 neurons a word, nibble ``k`` = neuron ``8 s + k`` of word ``s`` (4-bit two's complement)."""
-    padded = row_words(layer.n_out, lanes) * lanes
-    nibbles = np.zeros((layer.n_in, padded), dtype=np.uint32)
+    width = padded(layer.n_out, lanes)
+    nibbles = np.zeros((layer.n_in, width), dtype=np.uint32)
     nibbles[:, : layer.n_out] = layer.weights.T.astype(np.uint8) & 0xF
-    nibbles = nibbles.reshape(layer.n_in, padded // WEIGHTS_PER_WORD, WEIGHTS_PER_WORD)
+    nibbles = nibbles.reshape(layer.n_in, width // WEIGHTS_PER_WORD, WEIGHTS_PER_WORD)
     shifts = np.arange(WEIGHTS_PER_WORD, dtype=np.uint32) * 4
     return np.bitwise_or.reduce(nibbles << shifts, axis=-1).ravel()
 
@@ -301,20 +283,12 @@ def _check_header(head: int, layers: int, last: int) -> int:
     return n_layers
 
 
-def unpack_network(
-    words: Sequence[int],
-    lanes: int = 16,
-    neurons: int = 1024,
-    fan_in: int = 1024,
-    weight_words: int = 32768,
-    layers: int = 8,
-) -> NetworkImage:
+def unpack_network(words: Sequence[int], build: CoreBuild = DEFAULT_BUILD) -> NetworkImage:
     """Decode a network image, checking it word by word as the IP does (``REGISTERS.md``).
 
     Args:
         words: the image, 1-D integers in [0, 2**32), ``TLAST`` on the last one.
-        lanes, neurons, fan_in, weight_words, layers: the IP's ``LANES``, ``NEURONS``, ``FAN_IN``,
-            ``WEIGHT_WORDS`` and ``LAYERS`` (defaults: the default build).
+        build: the IP's build, whose limits the image is checked against.
 
     Raises:
         ImageError: the ``ERROR`` flags the IP raises; the first failing word decides. Header:
@@ -328,18 +302,14 @@ def unpack_network(
             ``TLAST`` is SHORT, and these refusals keep the loaded network. Then the length,
             ``1 + 8 L + (lanes / 8) * sum_l n_in_l * ceil(n_out_l / lanes)``: fewer words are
             SHORT, more are LONG, both with ``in_weights`` set.
-        ValueError: ``words`` is not a non-empty 1-D array of 32-bit words, or a capacity
-            parameter is not a positive integer (``lanes`` a multiple of 8).
+        ValueError: ``words`` is not a non-empty 1-D array of 32-bit words.
     """
-    lanes = check_lanes(lanes)
-    for name, value in (("neurons", neurons), ("fan_in", fan_in), ("weight_words", weight_words), ("layers", layers)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    lanes = build.lanes
     array = as_words(words, "image")
     if not array.size:
         raise ValueError("an image has at least one word (a stream transfer is never empty)")
     last = array.size - 1
-    n_layers = _check_header(int(array[0]), layers, last)
+    n_layers = _check_header(int(array[0]), build.layers, last)
     heads, sizes, weight_total, state_total = [], [], 0, 0
     for index in range(n_layers):
         at = 1 + registers.DESCRIPTOR_WORDS * index
@@ -357,18 +327,18 @@ def unpack_network(
         if index and n_in != sizes[-1][1]:
             problems[0].append((registers.ERR_PARAM, f"layer {index}: n_in {n_in} differs from the n_out "
                                                      f"{sizes[-1][1]} of layer {index - 1}"))
-        if n_in > fan_in or n_out > neurons:
+        if n_in > build.fan_in or n_out > build.neurons_per_layer:
             problems[0].append((registers.ERR_CAPACITY, f"layer {index}: n_in {n_in}, n_out {n_out}: the IP takes "
-                                                        f"{fan_in} inputs and {neurons} neurons"))
+                                                        f"{build.fan_in} inputs and {build.neurons_per_layer} neurons"))
         if model > 1 or frac_bits > formats.FRAC_BITS_MAX or beta > formats.BETA_ONE or (
                 model == 1 and square_shift > formats.SQUARE_SHIFT_MAX):
             problems[1].append((registers.ERR_PARAM, f"layer {index}: model {model}, F {frac_bits}, beta {beta}, "
                                                      f"Q {square_shift}: out of range"))
         if model == 0 and fields["threshold"] < 1:
             problems[2].append((registers.ERR_PARAM, f"layer {index}: LIF threshold {fields['threshold']} < 1"))
-        if index == n_layers - 1 and (weight_total > weight_words or state_total > neurons // lanes):
+        if index == n_layers - 1 and (weight_total > build.weight_words or state_total > build.state_words):
             problems[7].append((registers.ERR_CAPACITY, f"{weight_total} weight words and {state_total} state words, "
-                                                        f"the IP holds {weight_words} and {neurons // lanes}"))
+                                                        f"the IP holds {build.weight_words} and {build.state_words}"))
         for offset, found in enumerate(problems):
             _settle(found, at + offset, last)
         sizes.append((n_in, n_out))
@@ -393,9 +363,9 @@ def _image_weights(words: np.ndarray, sizes: list, lanes: int) -> list:
     nibbles[nibbles > formats.WEIGHT_MAX] -= 16  # 4-bit two's complement
     found, at = [], 0
     for n_in, n_out in sizes:
-        padded = row_words(n_out, lanes) * lanes
-        found.append(np.ascontiguousarray(nibbles[at: at + n_in * padded].reshape(n_in, padded)[:, :n_out].T))
-        at += n_in * padded
+        width = padded(n_out, lanes)
+        found.append(np.ascontiguousarray(nibbles[at: at + n_in * width].reshape(n_in, width)[:, :n_out].T))
+        at += n_in * width
     return found
 
 

@@ -250,10 +250,10 @@ def cmd_verify(args) -> int:
 def cmd_info(args) -> int:
     from .overlay import formats
     from .overlay.artifact import load
-    from .overlay.capacity import Capacity
+    from .overlay.core_build import DEFAULT_BUILD
 
     artifact = load(args.artifact)
-    req, cap = artifact.requirements(), Capacity()
+    req, cap = artifact.requirements(), DEFAULT_BUILD
     layers = [
         {"index": i, "neuron": l.neuron, "n_in": l.n_in, "n_out": l.n_out, "weight_shift": l.weight_shift,
          "frac_bits": l.frac_bits, **l.params}

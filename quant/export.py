@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from ..overlay.artifact import Artifact, Layer
-from ..overlay.capacity import Capacity, check_fits
+from ..overlay.capacity import check_fits
+from ..overlay.core_build import DEFAULT_BUILD, CoreBuild
 from .network import QuantSpikingMLP
 
 
@@ -21,9 +22,9 @@ def to_artifact(
     model: QuantSpikingMLP,
     encoding: dict,
     meta: Optional[dict] = None,
-    capacity: Capacity = Capacity(),
+    build: CoreBuild = DEFAULT_BUILD,
 ) -> Artifact:
-    """Build the artifact of ``model``; raise CapacityError if the IP cannot hold it."""
+    """Build the artifact of ``model``; raise CapacityError if the IP's ``build`` cannot hold it."""
     layers = []
     with torch.no_grad():
         for layer in model.layers:
@@ -44,5 +45,5 @@ def to_artifact(
         encoding=dict(encoding),
         meta=dict(meta or {}),
     )
-    check_fits(artifact.requirements(), capacity)
+    check_fits(artifact.requirements(), build)
     return artifact

@@ -14,12 +14,14 @@ from pynq_snn.host.device import Device, open_device
 from pynq_snn.overlay import cycles, driver, registers as reg
 from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.capacity import CapacityError
+from pynq_snn.overlay.core_build import CoreBuild
 from pynq_snn.overlay.driver import DeviceError, DeviceTimeout, SnnCore
 from pynq_snn.overlay.emulated_core import EmulatedCore
 from pynq_snn.overlay.emulator import emulate
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
-from random_networks import Limits, random_case  # noqa: E402
+from random_networks import random_case  # noqa: E402
+from rtl_sim import SMALL_BUILD  # noqa: E402
 
 def emulator_device() -> Device:
     return open_device("emulator")
@@ -41,7 +43,7 @@ def assert_equal_to_the_emulator(result, artifact, spikes):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_driver_results_equal_the_functional_emulator(seed):
-    artifact, spikes, _ = random_case(seed, Limits(16, 256, 256, 2048, 4), max_steps=5, max_samples=4)
+    artifact, spikes, _ = random_case(seed, CoreBuild(16, 256, 256, 2048, 4), max_steps=5, max_samples=4)
     device = emulator_device()
     device.load(artifact)
     result = device.run(spikes)
@@ -50,14 +52,14 @@ def test_driver_results_equal_the_functional_emulator(seed):
 
 
 def test_capacity_comes_from_the_capability_registers():
-    core = EmulatedCore(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
+    core = EmulatedCore(SMALL_BUILD)
     capacity = SnnCore(core).capacity
     assert (capacity.lanes, capacity.neurons, capacity.fan_in, capacity.layers) == (8, 64, 64, 4)
     assert capacity.synapses == 384 * 8
 
 
 def test_a_network_too_big_for_the_ip_is_refused_before_anything_is_sent():
-    core = EmulatedCore(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
+    core = EmulatedCore(SMALL_BUILD)
     layer = Layer("lif", np.ones((70, 10), np.int8), 0, 0, {"beta": 200, "threshold": 5})
     artifact = Artifact(10, (layer,), {"kind": "raster", "steps": 3}, {})
     with pytest.raises(CapacityError, match="70 neurons, the IP holds 64 per layer"):
@@ -66,7 +68,7 @@ def test_a_network_too_big_for_the_ip_is_refused_before_anything_is_sent():
 
 
 def test_batches_larger_than_one_dma_transfer_are_split_and_joined(monkeypatch):
-    artifact, spikes, _ = random_case(5, Limits(16, 128, 64, 4096, 3), max_steps=4, max_samples=3)
+    artifact, spikes, _ = random_case(5, CoreBuild(16, 128, 64, 4096, 3), max_steps=4, max_samples=3)
     spikes = np.concatenate([spikes] * 5, axis=1)
     words_per_sample = spikes.shape[0] * -(-artifact.n_inputs // 32)
     monkeypatch.setattr(driver, "DMA_MAX_BYTES", 4 * (2 * max(words_per_sample, 8) + 1))
@@ -104,7 +106,7 @@ class FlakyPort:
 
 
 def test_a_dma_timeout_resets_the_device_and_leaves_it_usable():
-    artifact, spikes, _ = random_case(7, Limits(16, 128, 64, 4096, 3))
+    artifact, spikes, _ = random_case(7, CoreBuild(16, 128, 64, 4096, 3))
     port = FlakyPort()
     core = SnnCore(port, timeout_s=0.5)
     core.load(artifact)
@@ -134,7 +136,7 @@ def test_a_wrong_ip_or_ip_version_is_named():
 
 
 def test_bad_input_is_refused_with_the_limit():
-    artifact, spikes, _ = random_case(9, Limits(16, 128, 64, 4096, 3))
+    artifact, spikes, _ = random_case(9, CoreBuild(16, 128, 64, 4096, 3))
     device = emulator_device()
     with pytest.raises(DeviceError, match="no network loaded"):
         device.run(spikes)
@@ -161,7 +163,7 @@ def test_backends(capsys):
 
 
 def test_accuracy_and_energy():
-    artifact, spikes, _ = random_case(11, Limits(16, 128, 64, 4096, 3))
+    artifact, spikes, _ = random_case(11, CoreBuild(16, 128, 64, 4096, 3))
     device = emulator_device()
     device.load(artifact)
     labels = emulate(artifact, spikes).predictions

@@ -8,7 +8,7 @@ expected flags and the same checks that the loaded network survives.
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +17,17 @@ import pytest
 from pynq_snn.overlay import cycles, stream
 from pynq_snn.overlay import registers as reg
 from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
+from pynq_snn.overlay.core_build import DEFAULT_BUILD, CoreBuild
 from pynq_snn.overlay.emulated_core import EmulatedCore
 from pynq_snn.overlay.emulator import emulate
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
 from bad_images import refused_images  # noqa: E402
 from output_check import output_problems  # noqa: E402
-from random_networks import Limits, random_case, random_layer  # noqa: E402
+from random_networks import random_case, random_layer  # noqa: E402
+from rtl_sim import SMALL_BUILD  # noqa: E402
 
 ERR = {name: 1 << bit for bit, (name, _) in reg.ERROR_BITS.items()}
-DEFAULT = Limits(lanes=16, neurons=1024, fan_in=1024, weight_words=32768, layers=8)
-#: The RTL tests' small build, whose weight memory binds apart from the other limits.
-SMALL = Limits(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
-
-
-def core_for(limits: Limits) -> EmulatedCore:
-    return EmulatedCore(**asdict(limits))
 
 
 def cycles_of(core: EmulatedCore) -> int:
@@ -101,15 +96,15 @@ def expect_same_results(core, artifact, spikes):
 # --- registers -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("limits", [DEFAULT, SMALL, Limits(32, 2048, 100, 5000, 3)])
-def test_identity_capability_and_reset_values(limits):
-    core = EmulatedCore() if limits == DEFAULT else core_for(limits)
+@pytest.mark.parametrize("build", [DEFAULT_BUILD, SMALL_BUILD, CoreBuild(32, 2048, 100, 5000, 3)])
+def test_identity_capability_and_reset_values(build):
+    core = EmulatedCore() if build == DEFAULT_BUILD else EmulatedCore(build)
     expected = {
         reg.ID: 0x534E4E43, reg.VERSION: 0x00010000, reg.CTRL: 0, reg.STATUS: 0, reg.ERROR: 0, reg.IER: 0,
         reg.ISR: 0, reg.OUT_MODE: 1, reg.STEPS: 1, reg.SAMPLES: 1, reg.CYCLES_LO: 0, reg.CYCLES_HI: 0,
         reg.STALLS_LO: 0, reg.STALLS_HI: 0, reg.SAMPLES_DONE: 0,
-        reg.CAP_LANES: limits.lanes, reg.CAP_NEURONS: limits.neurons, reg.CAP_FAN_IN: limits.fan_in,
-        reg.CAP_WEIGHT_WORDS: limits.weight_words, reg.CAP_LAYERS: limits.layers, reg.CAP_STEPS: 65535,
+        reg.CAP_LANES: build.lanes, reg.CAP_NEURONS: build.neurons, reg.CAP_FAN_IN: build.fan_in,
+        reg.CAP_WEIGHT_WORDS: build.weight_words, reg.CAP_LAYERS: build.layers, reg.CAP_STEPS: 65535,
         reg.CAP_MODELS: 3, reg.CAP_STREAM_BITS: 32, reg.NET_LAYERS: 0, reg.NET_INPUTS: 0, reg.NET_OUTPUTS: 0,
         reg.NET_WEIGHT_WORDS: 0, reg.NET_STATE_WORDS: 0, 0x3C: 0, 0x74: 0, 0xFC: 0,
     }
@@ -156,11 +151,11 @@ def test_register_widths_and_write_one_to_clear():
 ])
 def test_impossible_builds_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        EmulatedCore(**kwargs)
+        EmulatedCore(CoreBuild(**kwargs))
 
 
 def test_a_hardware_reset_returns_every_register_and_unloads():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny()
     assert load(core, artifact) == 0
     core.write(reg.IER, 1)
@@ -175,9 +170,9 @@ def test_a_hardware_reset_returns_every_register_and_unloads():
 
 
 def test_a_stream_with_no_command_waiting_is_not_taken():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny()
-    image = stream.pack_network(artifact, SMALL.lanes)
+    image = stream.pack_network(artifact, SMALL_BUILD.lanes)
     assert core.stream(image, 10).size == 0
     assert core.read(reg.STATUS) == 0, "nothing loaded, nothing kept"
     assert load_words(core, image) == 0
@@ -194,20 +189,20 @@ def test_a_stream_with_no_command_waiting_is_not_taken():
 # --- random networks -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("limits", [
-    Limits(8, 128, 100, 1024, 4), Limits(16, 256, 300, 2048, 5), Limits(32, 512, 200, 1024, 3),
+@pytest.mark.parametrize("build", [
+    CoreBuild(8, 128, 100, 1024, 4), CoreBuild(16, 256, 300, 2048, 5), CoreBuild(32, 512, 200, 1024, 3),
 ])
-def test_random_networks_equal_the_emulator_and_the_cycle_model(limits):
-    core = core_for(limits)
+def test_random_networks_equal_the_emulator_and_the_cycle_model(build):
+    core = EmulatedCore(build)
     core.write(reg.IER, 1)
     modes = set()
     for seed in range(40):
-        artifact, spikes, _ = random_case(seed, limits)
+        artifact, spikes, _ = random_case(seed, build)
         out_mode = seed % 8
         modes.add(out_mode)
         assert load(core, artifact) == 0, seed
-        assert cycles_of(core) == cycles.load_cycles(artifact, limits.lanes), seed
-        rows = [-(-layer.n_out // limits.lanes) for layer in artifact.layers]
+        assert cycles_of(core) == cycles.load_cycles(artifact, build.lanes), seed
+        rows = [-(-layer.n_out // build.lanes) for layer in artifact.layers]
         assert [core.read(r) for r in range(reg.NET_LAYERS, reg.NET_STATE_WORDS + 4, 4)] == [
             len(artifact.layers), artifact.n_inputs, artifact.n_outputs,
             sum(layer.n_in * r for layer, r in zip(artifact.layers, rows)), sum(rows)]
@@ -216,7 +211,7 @@ def test_random_networks_equal_the_emulator_and_the_cycle_model(limits):
         assert error == 0, (seed, reg.describe_errors(error))
         assert core.irq
         assert not compare(artifact, spikes, out_mode, words), seed
-        assert cycles_of(core) == run_cycles(artifact, spikes, out_mode, limits.lanes), seed
+        assert cycles_of(core) == run_cycles(artifact, spikes, out_mode, build.lanes), seed
         assert core.read(reg.SAMPLES_DONE) == spikes.shape[1]
         assert core.read(reg.STALLS_LO) == core.read(reg.STALLS_HI) == 0
     assert modes == set(range(8))
@@ -237,18 +232,18 @@ def test_the_default_build_runs_784_512_10():
 
 
 def test_input_bits_past_n_in_are_ignored():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny(seed=3, sizes=(37, 9, 4))
     assert load(core, artifact) == 0
     clean = stream.pack_inputs(spikes, 37)
     noisy = clean | np.tile(np.array([0, 0xFFFFFFE0], dtype=np.uint32), clean.size // 2)
     error, words = run(core, artifact, spikes, 7, words=noisy)
     assert error == 0 and not compare(artifact, spikes, 7, words)
-    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL.lanes)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD.lanes)
 
 
 def test_outputs_beyond_n_receive_are_dropped():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny()
     assert load(core, artifact) == 0
     full = run(core, artifact, spikes, 7)[1]
@@ -261,15 +256,15 @@ def test_outputs_beyond_n_receive_are_dropped():
 # --- bad input: the cases of the RTL bench ----------------------------------------------
 
 
-@pytest.mark.parametrize("limits", [SMALL, DEFAULT])
-def test_bad_loads_are_refused_and_keep_the_loaded_network(limits):
-    core = core_for(limits)
+@pytest.mark.parametrize("build", [SMALL_BUILD, DEFAULT_BUILD])
+def test_bad_loads_are_refused_and_keep_the_loaded_network(build):
+    core = EmulatedCore(build)
     artifact, spikes = tiny()
     assert load(core, artifact) == 0
-    good = stream.pack_network(artifact, limits.lanes)
+    good = stream.pack_network(artifact, build.lanes)
 
-    assert limits.weight_words < limits.fan_in * (limits.neurons // limits.lanes), "the weight case needs it"
-    refused = refused_images(good, limits)
+    assert build.weight_words < build.fan_in * build.state_words, "the weight case needs it"
+    refused = refused_images(good, build)
     for flag, what, words in refused:
         error = load_words(core, words)
         assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"
@@ -294,7 +289,7 @@ def test_bad_loads_are_refused_and_keep_the_loaded_network(limits):
 
 
 def test_bad_runs_are_refused_and_a_soft_reset_recovers():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny(seed=2)
     inputs = stream.pack_inputs(spikes, artifact.n_inputs)
     assert load(core, artifact) == 0
@@ -326,7 +321,7 @@ def test_bad_runs_are_refused_and_a_soft_reset_recovers():
     words = core.stream(np.concatenate([inputs, inputs[:1]]), 10_000)
     assert core.read(reg.ERROR) == ERR["LONG"]
     assert not compare(artifact, spikes, 7, words)
-    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL.lanes) + 1, "a cycle per surplus word"
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD.lanes) + 1, "a cycle per surplus word"
 
     # a start while busy is flagged and ignored; the run goes on to the right answer
     core.write(reg.CTRL, reg.CTRL_RUN)
@@ -352,7 +347,7 @@ def test_bad_runs_are_refused_and_a_soft_reset_recovers():
     expect_same_results(core, artifact, spikes)
 
     # a soft reset of a waiting load keeps the network (a transfer is never cut here)
-    good = stream.pack_network(artifact, SMALL.lanes)
+    good = stream.pack_network(artifact, SMALL_BUILD.lanes)
     core.write(reg.CTRL, reg.CTRL_LOAD)
     assert cycles_of(core) == 1
     core.write(reg.CTRL, reg.CTRL_SOFT_RESET)
@@ -372,7 +367,7 @@ def test_bad_runs_are_refused_and_a_soft_reset_recovers():
 
 
 def test_not_loaded_comes_before_a_zero_step_count():
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     core.write(reg.SAMPLES, 0)
     core.write(reg.CTRL, reg.CTRL_RUN)
     assert core.read(reg.ERROR) == ERR["NOT_LOADED"] and cycles_of(core) == 2
@@ -380,7 +375,7 @@ def test_not_loaded_comes_before_a_zero_step_count():
 
 def test_a_short_run_stops_at_the_word_with_tlast():
     """As the RTL: the samples finished are sent whole, the cut sample's finished steps as raster."""
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny(seed=4, sizes=(40, 9, 5))  # 2 input words a step, 4 steps, 2 samples
     assert load(core, artifact) == 0
     inputs = stream.pack_inputs(spikes, 40)
@@ -415,7 +410,7 @@ def one_layer_image(weights, neuron="lif", weight_shift=0, frac_bits=0, lanes=8)
 
 @pytest.mark.parametrize("what", ["weight -8", "LIF v_init", "Izhikevich shift 16"])
 def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
-    core = core_for(SMALL)
+    core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = tiny()
     assert load(core, artifact) == 0
     if what == "weight -8":
@@ -441,8 +436,9 @@ def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
 @pytest.mark.parametrize("lanes", [8, 16, 32])
 def test_unpack_network_gives_back_every_layer(lanes):
     for seed in range(15):
-        artifact, _, _ = random_case(seed, Limits(lanes, 16 * lanes, 300, 4096, 4))
-        image = stream.unpack_network(stream.pack_network(artifact, lanes), lanes, 16 * lanes, 300, 4096, 4)
+        build = CoreBuild(lanes, 16 * lanes, 300, 4096, 4)
+        artifact, _, _ = random_case(seed, build)
+        image = stream.unpack_network(stream.pack_network(artifact, lanes), build)
         assert len(image.layers) == len(artifact.layers)
         for got, want in zip(image.layers, artifact.layers):
             assert got.neuron == want.neuron and got.frac_bits == want.frac_bits
@@ -454,9 +450,10 @@ def test_unpack_network_gives_back_every_layer(lanes):
         assert back.n_inputs == artifact.n_inputs and back.n_steps == 3
 
 
-def image_error(words, **capacity) -> stream.ImageError:
+def image_error(words, **changes) -> stream.ImageError:
+    """The refusal of ``words`` by the default build with ``changes`` to its parameters."""
     with pytest.raises(stream.ImageError) as caught:
-        stream.unpack_network(np.asarray(words, dtype=np.uint32), **capacity)
+        stream.unpack_network(np.asarray(words, dtype=np.uint32), replace(DEFAULT_BUILD, **changes))
     return caught.value
 
 
@@ -497,7 +494,7 @@ def test_image_errors_follow_the_rtl_word_by_word():
     with pytest.raises(ValueError, match="at least one word"):
         stream.unpack_network([])
     with pytest.raises(ValueError, match="neurons must be"):
-        stream.unpack_network([magic | 1], neurons=0)
+        stream.unpack_network([magic | 1], CoreBuild(neurons=0))
 
 
 def test_unpack_inputs_inverts_pack_inputs_and_ignores_padding_bits():
@@ -526,7 +523,7 @@ def random_outputs(rng, artifact, steps, samples) -> stream.Outputs:
 def test_pack_outputs_round_trips_through_unpack_outputs(out_mode):
     for seed in range(5):
         rng = np.random.default_rng(seed)
-        artifact, _, _ = random_case(seed, Limits(16, 256, 100, 4096, 3))
+        artifact, _, _ = random_case(seed, CoreBuild(16, 256, 100, 4096, 3))
         steps, samples = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         outputs = random_outputs(rng, artifact, steps, samples)
         words = stream.pack_outputs(outputs, artifact, out_mode)

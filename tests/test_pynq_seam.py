@@ -14,13 +14,14 @@ import pytest
 pynq = pytest.importorskip("pynq", reason="the board environment (pip install pynq) runs these")
 
 from pynq_snn.overlay import registers as reg  # noqa: E402
+from pynq_snn.overlay.core_build import CoreBuild  # noqa: E402
 from pynq_snn.overlay.driver import SnnCore  # noqa: E402
 from pynq_snn.overlay.emulated_core import EmulatedCore  # noqa: E402
 from pynq_snn.overlay.emulator import emulate  # noqa: E402
 from pynq_snn.overlay.pynq_overlay import VLNV, SnnCoreIP  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
-from random_networks import Limits, random_case  # noqa: E402
+from random_networks import random_case  # noqa: E402
 
 BASE = 0xA001_0000
 BLOCK_DESIGN = Path(__file__).resolve().parents[1] / "bitstreams" / "build.tcl"
@@ -83,7 +84,7 @@ def test_registers_read_through_pynq_mmio():
 def test_the_driver_over_pynq_defaultip_equals_the_emulator(seed):
     core = EmulatedCore()
     driver = SnnCore(DefaultIPPort(default_ip(core), core))
-    artifact, spikes, _ = random_case(seed, Limits(16, 256, 256, 2048, 4), max_steps=4)
+    artifact, spikes, _ = random_case(seed, CoreBuild(16, 256, 256, 2048, 4), max_steps=4)
     driver.load(artifact)
     run = driver.run(spikes)
     want = emulate(artifact, spikes)

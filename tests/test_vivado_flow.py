@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import pytest
 
+from pynq_snn.overlay.core_build import DEFAULT_BUILD
+
 ROOT = Path(__file__).resolve().parents[1]
 TCL = ROOT / "bitstreams" / "build.tcl"
 RTL = ROOT / "overlay" / "rtl"
@@ -138,14 +140,9 @@ def _evaluate(expr: str, params: dict[str, str], _depth: int = 0) -> int:
     return ev(tree)
 
 
-def parse_ports(verilog: str, module: str) -> dict[str, Port]:
-    """Ports of `module` from its ANSI-style header: name -> Port(direction, width).
-
-    Handles `#(...)` parameter lists, `(* ... *)` attributes, comments, `wire`/`reg`/
-    `logic`, `signed`, ranges over parameters, and ANSI continuations
-    (`input wire [7:0] a, b`). Raises ValueError for anything else (non-ANSI headers,
-    unpacked arrays), so a header it cannot read fails the test instead of passing it.
-    """
+def _module_header(verilog: str, module: str) -> tuple[dict[str, str], str]:
+    """``(parameters, ports)`` of `module`'s ANSI-style header: each parameter's default
+    expression by name, and the text inside the port list's parentheses."""
     text = _COMMENTS.sub(" ", verilog)
     found = re.search(rf"\bmodule\s+{re.escape(module)}\b", text)
     if not found:
@@ -170,9 +167,27 @@ def parse_ports(verilog: str, module: str) -> dict[str, Port]:
     end = _group(text, i)
     if not text[end:].lstrip().startswith(";"):
         raise ValueError(f"module {module}'s header does not end with ';'")
+    return params, text[i + 1:end - 1]
+
+
+def parameter_defaults(verilog: str, module: str) -> dict[str, int]:
+    """The default value of each parameter of `module`, evaluated."""
+    params, _ = _module_header(verilog, module)
+    return {name: _evaluate(value, params) for name, value in params.items()}
+
+
+def parse_ports(verilog: str, module: str) -> dict[str, Port]:
+    """Ports of `module` from its ANSI-style header: name -> Port(direction, width).
+
+    Handles `#(...)` parameter lists, `(* ... *)` attributes, comments, `wire`/`reg`/
+    `logic`, `signed`, ranges over parameters, and ANSI continuations
+    (`input wire [7:0] a, b`). Raises ValueError for anything else (non-ANSI headers,
+    unpacked arrays), so a header it cannot read fails the test instead of passing it.
+    """
+    params, port_text = _module_header(verilog, module)
     ports: dict[str, Port] = {}
     last = None  # (direction, width) of the declaration a bare name continues
-    for item in _split_top_level(_ATTRIBUTES.sub(" ", text[i + 1:end - 1])):
+    for item in _split_top_level(_ATTRIBUTES.sub(" ", port_text)):
         m = _DECL.match(item)
         if not m:
             raise ValueError(f"cannot read port declaration {item!r}")
@@ -233,13 +248,18 @@ def core_pins_in_tcl() -> set:
     return set(re.findall(rf"\b{CORE_CELL}/(\w+)", tcl_code()))
 
 
-def core_ports() -> dict[str, Port]:
-    """snn_core's ports, from whichever overlay/rtl/*.v defines it."""
+def core_source() -> str:
+    """The Verilog of whichever overlay/rtl/*.v defines snn_core."""
     pattern = re.compile(rf"^\s*module\s+{CORE_MODULE}\b", re.MULTILINE)
     sources = [p for p in sorted(RTL.glob("*.v")) if pattern.search(_COMMENTS.sub(" ", p.read_text()))]
     assert len(sources) == 1, (f"module {CORE_MODULE}, which the block design references, must be "
                                f"defined in exactly one overlay/rtl/*.v; found {sources}")
-    return parse_ports(sources[0].read_text(), CORE_MODULE)
+    return sources[0].read_text()
+
+
+def core_ports() -> dict[str, Port]:
+    """snn_core's ports."""
+    return parse_ports(core_source(), CORE_MODULE)
 
 
 # ------------------------------------------------------------------ paths, part, version
@@ -310,6 +330,12 @@ def test_every_port_of_the_ip_belongs_to_a_connected_interface():
     # a port outside these interfaces would be left unconnected by the block design
     expected = {port_name(i, s) for i, suffixes in EXPECTED_INTERFACES.items() for s in suffixes}
     assert set(core_ports()) - expected == set()
+
+
+def test_the_verilog_defaults_are_the_default_build():
+    # the block design instantiates snn_core with its defaults: they are the build the
+    # driver, the emulated core and the capacity checks default to
+    assert parameter_defaults(core_source(), CORE_MODULE) == DEFAULT_BUILD.verilog_parameters()
 
 
 def test_the_dma_streams_match_the_ip_streams():

@@ -27,10 +27,11 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFram
 
 from pynq_snn.overlay import cycles, registers as reg, stream
 from pynq_snn.overlay.artifact import Artifact
+from pynq_snn.overlay.core_build import CAPABILITY_REGISTERS, CoreBuild
 from pynq_snn.overlay.emulator import emulate
 from bad_images import refused_images
 from output_check import output_problems
-from random_networks import Limits, random_case, random_layer
+from random_networks import random_case, random_layer
 
 #: Simulated time a command may take before the bench calls the IP hung (10 ns cycles).
 TIMEOUT_US = 5_000
@@ -56,7 +57,7 @@ class Bench:
                                       reset_active_level=False)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.aclk, dut.aresetn,
                                   reset_active_level=False)
-        self.limits = None
+        self.build = None
         for interface in ("s_axi", "s_axis", "m_axis"):  # one log line per transfer is too many
             logging.getLogger(f"cocotb.{dut._name}.{interface}").setLevel(logging.WARNING)
 
@@ -67,11 +68,8 @@ class Bench:
         self.dut.aresetn.value = 1
         await ClockCycles(self.dut.aclk, 2)
         await self.write(reg.IER, 1)
-        self.limits = Limits(
-            lanes=await self.read(reg.CAP_LANES), neurons=await self.read(reg.CAP_NEURONS),
-            fan_in=await self.read(reg.CAP_FAN_IN), weight_words=await self.read(reg.CAP_WEIGHT_WORDS),
-            layers=await self.read(reg.CAP_LAYERS),
-        )
+        capability = {offset: await self.read(offset) for offset in CAPABILITY_REGISTERS.values()}
+        self.build = CoreBuild.from_registers(capability.__getitem__)
 
     async def read(self, offset: int) -> int:
         return await self.axil.read_dword(offset)
@@ -124,7 +122,7 @@ class Bench:
         return await self.read(reg.ERROR)
 
     async def load(self, artifact: Artifact) -> int:
-        return await self.load_words(stream.pack_network(artifact, self.limits.lanes))
+        return await self.load_words(stream.pack_network(artifact, self.build.lanes))
 
     async def run(self, artifact: Artifact, spikes: np.ndarray, out_mode: int):
         """Run a batch; return (ERROR, output words). A refused run gets no input stream."""
@@ -165,7 +163,7 @@ async def check_case(bench: Bench, artifact, spikes, out_mode, rng=None):
 
 
 async def _check_case(bench: Bench, artifact, spikes, out_mode, rng):
-    lanes = bench.limits.lanes
+    lanes = bench.build.lanes
     bench.pace(rng)
     error = await bench.load(artifact)
     if error:
@@ -214,7 +212,7 @@ async def random_networks_equal_the_emulator(dut):
     await bench.start()
     n_cases = int(os.environ.get("SNN_RTL_CASES", "50"))
     first = int(os.environ.get("SNN_RTL_SEED", "0"))
-    cases = [(f"seed {seed}", *random_case(seed, bench.limits)) for seed in range(first, first + n_cases)]
+    cases = [(f"seed {seed}", *random_case(seed, bench.build)) for seed in range(first, first + n_cases)]
     for text in filter(None, os.environ.get("SNN_RTL_TOPOLOGIES", "").split(",")):
         sizes = [int(x) for x in text.split("-")]
         cases.append((f"topology {text}", *topology_case(sizes, len(cases))))
@@ -252,12 +250,11 @@ async def expect_same_results(bench, artifact, spikes):
 async def bad_loads_are_refused_and_keep_the_loaded_network(dut):
     bench = Bench(dut)
     await bench.start()
-    lim = bench.limits
     artifact, spikes = tiny()
     assert await bench.load(artifact) == 0
-    good = stream.pack_network(artifact, lim.lanes)
+    good = stream.pack_network(artifact, bench.build.lanes)
 
-    refused = refused_images(good, lim)
+    refused = refused_images(good, bench.build)
     for flag, what, words in refused:
         error = await bench.load_words(words)
         assert error == ERR[flag], f"{what}: got {reg.describe_errors(error)}, expected {flag}"
@@ -351,7 +348,7 @@ async def bad_runs_are_refused_and_a_soft_reset_recovers(dut):
     await expect_same_results(bench, artifact, spikes)
 
     # a soft reset while a load's weights arrive clears LOADED; a fresh load recovers
-    good = stream.pack_network(artifact, bench.limits.lanes)
+    good = stream.pack_network(artifact, bench.build.lanes)
     descriptors = 1 + 8 * len(artifact.layers)
     assert len(good) > descriptors + 8
     await bench.write(reg.CTRL, reg.CTRL_LOAD)
@@ -391,7 +388,7 @@ async def artifact_file_runs_as_the_cycle_model_says(dut):
     await bench.start()
     artifact = load(os.environ["SNN_RTL_ARTIFACT"])
     spikes = np.load(os.environ["SNN_RTL_INPUTS"])
-    lanes = bench.limits.lanes
+    lanes = bench.build.lanes
     assert await bench.load(artifact) == 0
     load_cycles = await bench.cycles()
     error, words = await bench.run(artifact, spikes, reg.OUT_COUNTS)

@@ -7,56 +7,42 @@ ordinary spiking and the saturating corners are exercised.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from pynq_snn.overlay import formats
 from pynq_snn.overlay.artifact import Artifact, Layer
+from pynq_snn.overlay.capacity import CapacityError, Requirements, check_fits
+from pynq_snn.overlay.core_build import CoreBuild
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The capacity of the IP build under test (its Verilog parameters)."""
-
-    lanes: int
-    neurons: int
-    fan_in: int
-    weight_words: int
-    layers: int
-
-
-def _words(n: int, lanes: int) -> int:
-    return -(-n // lanes)
-
-
-def fits(sizes, limits: Limits) -> bool:
+def fits(sizes, build: CoreBuild) -> bool:
     """Whether the topology fits the build, rows and layers padded to whole lane words."""
-    state_words = sum(_words(n, limits.lanes) for n in sizes[1:])
-    weight_words = sum(n_in * _words(n_out, limits.lanes) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    return (len(sizes) - 1 <= limits.layers and max(sizes[:-1]) <= limits.fan_in
-            and state_words * limits.lanes <= limits.neurons and weight_words <= limits.weight_words)
+    try:
+        check_fits(Requirements.from_sizes(sizes, steps=1), build)
+    except CapacityError:
+        return False
+    return True
 
 
-def random_sizes(rng: np.random.Generator, limits: Limits) -> list:
-    """A topology that fits ``limits``: tiny, middling, or at an edge (the widest layer,
+def random_sizes(rng: np.random.Generator, build: CoreBuild) -> list:
+    """A topology that fits ``build``: tiny, middling, or at an edge (the widest layer,
     the largest fan-in, the most layers)."""
     style = rng.choice(["tiny", "mid", "wide", "fan_in", "deep"])
     for _ in range(1000):
-        n_layers = int(rng.integers(1, limits.layers + 1))
+        n_layers = int(rng.integers(1, build.layers + 1))
         if style == "tiny":
             sizes = [int(x) for x in rng.integers(1, 6, size=int(rng.integers(2, 4)))]
         elif style == "mid":
-            sizes = [int(rng.integers(1, limits.fan_in + 1))]
-            sizes += [int(x) for x in rng.integers(1, max(2, limits.neurons // 2), size=n_layers)]
+            sizes = [int(rng.integers(1, build.fan_in + 1))]
+            sizes += [int(x) for x in rng.integers(1, max(2, build.neurons // 2), size=n_layers)]
         elif style == "wide":
-            sizes = [int(rng.integers(1, limits.fan_in + 1)), limits.neurons]
+            sizes = [int(rng.integers(1, build.fan_in + 1)), build.neurons]
         elif style == "fan_in":
-            sizes = [limits.fan_in] + [int(x) for x in rng.integers(1, max(2, limits.neurons // 4), size=n_layers)]
+            sizes = [build.fan_in] + [int(x) for x in rng.integers(1, max(2, build.neurons // 4), size=n_layers)]
         else:
-            sizes = [int(rng.integers(1, limits.fan_in + 1))]
-            sizes += [int(x) for x in rng.integers(1, 2 * limits.lanes, size=limits.layers)]
-        if fits(sizes, limits):
+            sizes = [int(rng.integers(1, build.fan_in + 1))]
+            sizes += [int(x) for x in rng.integers(1, 2 * build.lanes, size=build.layers)]
+        if fits(sizes, build):
             return sizes
     return [1, 1]
 
@@ -106,10 +92,10 @@ def random_layer(rng: np.random.Generator, n_in: int, n_out: int) -> Layer:
     return Layer("izhikevich", weights, weight_shift, frac_bits, _izhikevich_params(rng, q))
 
 
-def random_case(seed: int, limits: Limits, max_steps: int = 6, max_samples: int = 3):
+def random_case(seed: int, build: CoreBuild, max_steps: int = 6, max_samples: int = 3):
     """``(artifact, spikes uint8 [T, N, n_inputs], out_mode)`` for one seed."""
     rng = np.random.default_rng(seed)
-    sizes = random_sizes(rng, limits)
+    sizes = random_sizes(rng, build)
     steps = int(rng.integers(1, max_steps + 1))
     layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": steps}, meta={})

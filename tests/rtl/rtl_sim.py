@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
+from pynq_snn.overlay.core_build import CoreBuild
+
 ROOT = Path(__file__).resolve().parents[2]
 RTL = ROOT / "overlay" / "rtl"
 BENCHES = Path(__file__).resolve().parent
@@ -23,7 +25,7 @@ CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_lane.v", "snn_lif_update.
 #: A small build of the core whose capacity edges are cheap to reach in simulation. Its
 #: weight memory (384 words) is smaller than 64 inputs x 8 state words, so that the
 #: weight limit binds on its own, apart from the neuron and fan-in limits.
-SMALL_CORE = {"LANES": 8, "NEURONS": 64, "FAN_IN": 64, "WEIGHT_WORDS": 384, "LAYERS": 4}
+SMALL_BUILD = CoreBuild(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
 
 
 @contextmanager
