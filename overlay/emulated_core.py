@@ -2,8 +2,9 @@
 
 :class:`EmulatedCore` answers the IP's AXI4-Lite registers and its DMA round trips as
 ``REGISTERS.md`` and the RTL (``rtl/snn_core.v``) do. It is the control plane only:
-registers, command state, stream parsing and checks, error flags, output packing and
-the ``CYCLES`` registers, which come from the cycle model (``cycles.py``). The
+registers, command state, stream parsing and checks, error flags and output packing
+(the core's side of the streams, ``core_io.py``), and the ``CYCLES`` registers, which
+come from the cycle model (``cycles.py``). The
 arithmetic is the functional emulator's, :func:`~.emulator.emulate`.
 
 Where the model differs from the hardware, by design:
@@ -28,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import cycles, stream
+from . import core_io, cycles, stream
 from . import registers as reg
 from .artifact import Artifact
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
@@ -194,7 +195,7 @@ class EmulatedCore:
         word) to the core and return what the output stream sends, at most ``n_receive`` words.
 
         * A waiting ``LOAD`` takes the whole transfer and ends: the image is checked as the IP
-          checks it (:func:`~.stream.unpack_network`); ``CYCLES`` = 2 + the words taken, which is
+          checks it (:func:`~.core_io.unpack_network`); ``CYCLES`` = 2 + the words taken, which is
           ``cycles.load_cycles`` for a good image. Nothing is returned.
         * A waiting ``RUN`` takes ``SAMPLES * STEPS * ceil(n_in / 32)`` words of input spikes
           (bits of channels >= n_in ignored) and ends with its outputs: the sections ``OUT_MODE``
@@ -229,8 +230,8 @@ class EmulatedCore:
     def _load(self, words: np.ndarray) -> None:
         spent = cycles.COMMAND_OVERHEAD + words.size  # a cycle a word, up to TLAST, whatever the outcome
         try:
-            image = stream.unpack_network(words, self.build)
-        except stream.ImageError as refused:
+            image = core_io.unpack_network(words, self.build)
+        except core_io.ImageError as refused:
             if refused.in_weights:  # the new layer table was taken, the weights are incomplete
                 self._network = None
             self._finish(refused.flags, spent)
@@ -244,7 +245,7 @@ class EmulatedCore:
         needed = self._samples * self._steps * per_step
         padded = np.zeros(max(needed, words.size), dtype=np.uint32)
         padded[: words.size] = words
-        spikes = stream.unpack_inputs(padded[:needed], network.n_inputs, self._steps, self._samples)
+        spikes = core_io.unpack_inputs(padded[:needed], network.n_inputs, self._steps, self._samples)
         if words.size < needed:
             return self._cut_run(spikes, words.size, per_step)
         out, spent = self._compute(spikes, self._out_mode)
@@ -286,4 +287,4 @@ class EmulatedCore:
         outputs = stream.Outputs(result.output_spikes, result.spike_counts, result.final_states)
         layer_spikes = cycles.layer_input_spikes_from_counts(artifact, result.counts)
         spent = cycles.run_cycles(artifact, layer_spikes, steps, n_samples, out_mode, self.build.lanes)
-        return stream.pack_outputs(outputs, artifact, out_mode), spent
+        return core_io.pack_outputs(outputs, artifact, out_mode), spent

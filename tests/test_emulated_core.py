@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pynq_snn.overlay import cycles, stream
+from pynq_snn.overlay import core_io, cycles, stream
 from pynq_snn.overlay import registers as reg
 from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
 from pynq_snn.overlay.core_build import DEFAULT_BUILD, CoreBuild
@@ -430,7 +430,7 @@ def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
     expect_same_results(core, artifact, spikes)
 
 
-# --- stream.py: unpack_network, unpack_inputs, pack_outputs --------------------------------
+# --- core_io.py: unpack_network, unpack_inputs, pack_outputs --------------------------------
 
 
 @pytest.mark.parametrize("lanes", [8, 16, 32])
@@ -438,7 +438,7 @@ def test_unpack_network_gives_back_every_layer(lanes):
     for seed in range(15):
         build = CoreBuild(lanes, 16 * lanes, 300, 4096, 4)
         artifact, _, _ = random_case(seed, build)
-        image = stream.unpack_network(stream.pack_network(artifact, lanes), build)
+        image = core_io.unpack_network(stream.pack_network(artifact, lanes), build)
         assert len(image.layers) == len(artifact.layers)
         for got, want in zip(image.layers, artifact.layers):
             assert got.neuron == want.neuron and got.frac_bits == want.frac_bits
@@ -450,10 +450,10 @@ def test_unpack_network_gives_back_every_layer(lanes):
         assert back.n_inputs == artifact.n_inputs and back.n_steps == 3
 
 
-def image_error(words, **changes) -> stream.ImageError:
+def image_error(words, **changes) -> core_io.ImageError:
     """The refusal of ``words`` by the default build with ``changes`` to its parameters."""
-    with pytest.raises(stream.ImageError) as caught:
-        stream.unpack_network(np.asarray(words, dtype=np.uint32), replace(DEFAULT_BUILD, **changes))
+    with pytest.raises(core_io.ImageError) as caught:
+        core_io.unpack_network(np.asarray(words, dtype=np.uint32), replace(DEFAULT_BUILD, **changes))
     return caught.value
 
 
@@ -476,8 +476,8 @@ def test_image_errors_follow_the_rtl_word_by_word():
     assert (error.flags, error.word) == (ERR["PARAM"], 1 + 8 + 2)
     # an Izhikevich layer takes any threshold, but Q <= 24; a LIF layer any Q
     izh = [4 | 4 << 16, 1 | 24 << 8, 0xFFFF, 0, 0, 0, 0, 0]
-    assert stream.unpack_network([magic | 1] + izh + weights).layers[0].fields["threshold"] == -1
-    assert stream.unpack_network([magic | 1, lif[0], 31 << 8] + lif[2:] + weights).layers[0].neuron == "lif"
+    assert core_io.unpack_network([magic | 1] + izh + weights).layers[0].fields["threshold"] == -1
+    assert core_io.unpack_network([magic | 1, lif[0], 31 << 8] + lif[2:] + weights).layers[0].neuron == "lif"
     # SHORT within the header and descriptors keeps the network, within the weights does not
     assert (image_error([magic | 1]).flags, image_error([magic | 1]).word) == (ERR["SHORT"], 0)
     error = image_error([magic | 1] + lif)
@@ -492,20 +492,20 @@ def test_image_errors_follow_the_rtl_word_by_word():
     assert image_error([magic | 1] + lif + weights, fan_in=3).flags == ERR["CAPACITY"]
     assert image_error([magic | 1] + lif + weights, weight_words=3).word == 8
     with pytest.raises(ValueError, match="at least one word"):
-        stream.unpack_network([])
+        core_io.unpack_network([])
     with pytest.raises(ValueError, match="neurons must be"):
-        stream.unpack_network([magic | 1], CoreBuild(neurons=0))
+        core_io.unpack_network([magic | 1], CoreBuild(neurons=0))
 
 
 def test_unpack_inputs_inverts_pack_inputs_and_ignores_padding_bits():
     rng = np.random.default_rng(0)
     spikes = (rng.random((3, 2, 45)) < 0.5).astype(np.uint8)
     words = stream.pack_inputs(spikes, 45)
-    assert np.array_equal(stream.unpack_inputs(words, 45, 3, 2), spikes)
-    assert np.array_equal(stream.unpack_inputs(words | np.uint32(0xFFFFE000) * (np.arange(words.size) % 2), 45, 3, 2),
+    assert np.array_equal(core_io.unpack_inputs(words, 45, 3, 2), spikes)
+    assert np.array_equal(core_io.unpack_inputs(words | np.uint32(0xFFFFE000) * (np.arange(words.size) % 2), 45, 3, 2),
                           spikes)
     with pytest.raises(ValueError, match="input stream has 11 words, expected 12"):
-        stream.unpack_inputs(words[:-1], 45, 3, 2)
+        core_io.unpack_inputs(words[:-1], 45, 3, 2)
 
 
 def random_outputs(rng, artifact, steps, samples) -> stream.Outputs:
@@ -526,7 +526,7 @@ def test_pack_outputs_round_trips_through_unpack_outputs(out_mode):
         artifact, _, _ = random_case(seed, CoreBuild(16, 256, 100, 4096, 3))
         steps, samples = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         outputs = random_outputs(rng, artifact, steps, samples)
-        words = stream.pack_outputs(outputs, artifact, out_mode)
+        words = core_io.pack_outputs(outputs, artifact, out_mode)
         assert words.dtype == np.uint32 and words.size == stream.output_words(artifact, steps, samples, out_mode)
         got = stream.unpack_outputs(words, artifact, steps, samples, out_mode)
         for name, bit in (("raster", reg.OUT_RASTER), ("counts", reg.OUT_COUNTS)):
@@ -536,17 +536,17 @@ def test_pack_outputs_round_trips_through_unpack_outputs(out_mode):
             for mine, theirs in zip(got.states, outputs.states):
                 assert mine.keys() == theirs.keys()
                 assert all(np.array_equal(mine[k], theirs[k]) for k in theirs)
-        assert np.array_equal(stream.pack_outputs(got, artifact, out_mode), words)
+        assert np.array_equal(core_io.pack_outputs(got, artifact, out_mode), words)
 
 
 def test_pack_outputs_zeroes_the_padding_and_refuses_bad_sections():
     layer = Layer("lif", np.zeros((3, 2), dtype=np.int8), 0, 0, {"beta": 0, "threshold": 1})
     artifact = Artifact(2, (layer,), {"kind": "raster", "steps": 1}, {})
     outputs = stream.Outputs(np.ones((1, 1, 3), np.uint8), np.array([[1, 2, 3]]), ({"v": np.array([[-1, 0, 5]])},))
-    assert stream.pack_outputs(outputs, artifact, 7).tolist() == [0x7, 0x0002_0001, 0x3, 0xFFFF, 0, 5]
+    assert core_io.pack_outputs(outputs, artifact, 7).tolist() == [0x7, 0x0002_0001, 0x3, 0xFFFF, 0, 5]
     with pytest.raises(ValueError, match="OUT_MODE selects the counts"):
-        stream.pack_outputs(stream.Outputs(None, None, None), artifact, reg.OUT_COUNTS)
+        core_io.pack_outputs(stream.Outputs(None, None, None), artifact, reg.OUT_COUNTS)
     with pytest.raises(ValueError, match=r"counts must lie in \[0, 65535\]"):
-        stream.pack_outputs(stream.Outputs(None, np.array([[0, 1, 65536]]), None), artifact, reg.OUT_COUNTS)
+        core_io.pack_outputs(stream.Outputs(None, np.array([[0, 1, 65536]]), None), artifact, reg.OUT_COUNTS)
     with pytest.raises(ValueError, match="different numbers of samples"):
-        stream.pack_outputs(stream.Outputs(None, np.zeros((2, 3), int), outputs.states), artifact, 6)
+        core_io.pack_outputs(stream.Outputs(None, np.zeros((2, 3), int), outputs.states), artifact, 6)
