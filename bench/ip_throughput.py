@@ -30,9 +30,8 @@ from pynq_snn.overlay.cycles import CLOCK_MHZ
 from pynq_snn.overlay.artifact import Artifact, Layer, save
 from pynq_snn.overlay.core_build import DEFAULT_BUILD
 from pynq_snn.overlay.emulator import emulate
-from pynq_snn.pipeline import TrainOptions, dataset_for, train
+from pynq_snn.pipeline import TrainOptions, train
 from pynq_snn.quant.export import to_artifact
-from pynq_snn.training.data import encode_test_split
 from tables import print_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "rtl"))
@@ -96,8 +95,7 @@ def main():
     args = parser.parse_args()
 
     result = train(TrainOptions(data="digits", seed=args.seed), progress=False)
-    dataset = dataset_for("digits", result.options.data_seed, result.options.steps)
-    spikes = encode_test_split(dataset, result.encoding, result.options.seed)
+    spikes = result.test_spikes
     digits = to_artifact(result.quant_model, result.encoding.to_dict())
     steps, n_samples, _ = spikes.shape
     counts = emulate(digits, spikes).counts

@@ -17,11 +17,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from pynq_snn.host.evaluate import run_artifact  # noqa: E402
-from pynq_snn.pipeline import TrainOptions, dataset_for, train  # noqa: E402
+from pynq_snn.pipeline import TrainOptions, train  # noqa: E402
 from pynq_snn.quant.export import to_artifact  # noqa: E402
 from pynq_snn.quant.qizhikevich import QuantIzhikevich  # noqa: E402
 from pynq_snn.training import surrogate  # noqa: E402
-from pynq_snn.training.data import encode_test_split  # noqa: E402
 from pynq_snn.training.neurons import NEURONS  # noqa: E402
 from pynq_snn.training.neurons.izhikevich import Izhikevich  # noqa: E402
 from tables import print_table  # noqa: E402
@@ -40,9 +39,8 @@ def model_rows(epochs):
     for data in ("digits", "randman"):
         for label, kw in MODELS:
             result = train(TrainOptions(data=data, **kw, **epochs), progress=False)
-            dataset = dataset_for(data, result.options.data_seed, result.options.steps)
-            spikes = encode_test_split(dataset, result.encoding, result.options.seed)
-            report = run_artifact(to_artifact(result.quant_model, result.encoding.to_dict()), spikes, dataset.test.y)
+            artifact = to_artifact(result.quant_model, result.encoding.to_dict())
+            report = run_artifact(artifact, result.test_spikes, result.dataset.test.y)
             seconds = [e.seconds for e in result.float_history] + [e.seconds for e in result.qat_history]
             rows.append([
                 data, label, f"{result.float_accuracy:.2%}", f"{result.quant_accuracy:.2%}",

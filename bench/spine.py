@@ -21,9 +21,8 @@ from torch import nn
 
 from pynq_snn.host.evaluate import run_artifact
 from pynq_snn.overlay.emulator import emulate
-from pynq_snn.pipeline import TrainOptions, dataset_for, train
+from pynq_snn.pipeline import TrainOptions, train
 from pynq_snn.quant.export import to_artifact
-from pynq_snn.training.data import encode_test_split
 from pynq_snn.training.network import NetworkOutput
 from pynq_snn.training.trainer import fit
 from pynq_snn.verify import compare
@@ -74,8 +73,7 @@ def main():
         epochs = dict(float_epochs=2, qat_epochs=1) if args.quick else {}
         result = train(TrainOptions(data=data, seed=args.seed, **epochs), progress=False)
         options = result.options
-        dataset = dataset_for(data, options.data_seed, options.steps)
-        spikes = encode_test_split(dataset, result.encoding, options.seed)
+        dataset, spikes = result.dataset, result.test_spikes
         artifact = to_artifact(result.quant_model, result.encoding.to_dict())
         report = run_artifact(artifact, spikes, dataset.test.y)
         check = compare(result.quant_model, artifact, spikes)

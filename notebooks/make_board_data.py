@@ -34,16 +34,14 @@ def main(argv=None) -> int:
 
     from pynq_snn.host.evaluate import run_artifact
     from pynq_snn.overlay.artifact import save
-    from pynq_snn.pipeline import TrainOptions, dataset_for, train
+    from pynq_snn.pipeline import TrainOptions, train
     from pynq_snn.quant.export import to_artifact
-    from pynq_snn.training.data import encode_test_split
     from pynq_snn.verify import compare
 
     result = train(TrainOptions(data="digits", seed=args.seed))
     options = result.options
-    dataset = dataset_for(options.data, options.data_seed, options.steps)
-    spikes = encode_test_split(dataset, result.encoding, options.seed)
-    labels = np.asarray(dataset.test.y, dtype=np.int64)
+    spikes = result.test_spikes
+    labels = np.asarray(result.dataset.test.y, dtype=np.int64)
     meta = {
         "data": options.data,
         "data_seed": options.data_seed,

@@ -14,8 +14,7 @@ from pathlib import Path
 def run_demo(args) -> int:
     from .host.evaluate import run_artifact
     from .host.report import report_lines
-    from .pipeline import TrainOptions, dataset_for, export_checkpoint, save_checkpoint, train
-    from .training.data import encode_test_split
+    from .pipeline import TrainOptions, export_checkpoint, save_checkpoint, train
     from .verify import compare
 
     out = Path(args.out)
@@ -27,10 +26,9 @@ def run_demo(args) -> int:
     save_checkpoint(result, checkpoint)
     print(f"[2/4] exporting {checkpoint} -> {artifact_path}")
     artifact = export_checkpoint(checkpoint, artifact_path)
-    dataset = dataset_for(result.options.data, result.options.data_seed, result.options.steps)
-    spikes = encode_test_split(dataset, result.encoding, result.options.seed)
+    spikes = result.test_spikes
     print(f"[3/4] running {artifact_path} on the emulator ({spikes.shape[1]} test samples)")
-    report = run_artifact(artifact, spikes, dataset.test.y)
+    report = run_artifact(artifact, spikes, result.dataset.test.y)
     print("[4/4] verifying the emulator against the quantized torch model")
     check = compare(result.quant_model, artifact, spikes)
     float_epoch = sum(e.seconds for e in result.float_history) / max(len(result.float_history), 1)

@@ -80,18 +80,19 @@ class TrainOptions:
         return TrainOptions(**values)
 
 
-def dataset_for(data: str, data_seed: int, steps: Optional[int] = None) -> Dataset:
-    """The data set as every command sees it; ``steps`` overrides the rate-coded length."""
-    options = {} if steps is None else {"steps": steps}
-    return load_dataset(data, data_seed=data_seed, **options)
-
-
 @dataclass
 class TrainResult:
-    """What training produced: both networks, their test accuracies, and the history."""
+    """What training produced: both networks, their test accuracies, the inputs and the history.
+
+    ``test_spikes`` is the test split of ``dataset`` as uint8 spikes [T, N, C], encoded
+    with ``options.seed``: the inputs both accuracies were measured on, and the ones
+    ``pynq-snn run`` and ``verify`` use.
+    """
 
     options: TrainOptions
     encoding: Encoding
+    dataset: Dataset
+    test_spikes: np.ndarray
     float_model: SpikingMLP
     quant_model: QuantSpikingMLP
     float_accuracy: float
@@ -103,7 +104,8 @@ class TrainResult:
 def train(options: TrainOptions, progress: bool = True) -> TrainResult:
     """Float warm-up, then QAT; see the module docstring."""
     options = options.resolved()
-    dataset = dataset_for(options.data, options.data_seed, options.steps)
+    steps = {} if options.steps is None else {"steps": options.steps}
+    dataset = load_dataset(options.data, data_seed=options.data_seed, **steps)
     config = NetworkConfig(
         sizes=[dataset.n_inputs, *options.hidden, dataset.n_classes],
         neuron=options.neuron,
@@ -125,6 +127,8 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
     return TrainResult(
         options=options,
         encoding=dataset.encoding,
+        dataset=dataset,
+        test_spikes=spikes,
         float_model=float_model,
         quant_model=quant_model,
         float_accuracy=evaluate(float_model, spikes, dataset.test.y),

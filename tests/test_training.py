@@ -87,3 +87,15 @@ def test_learned_parameters_are_clamped_to_the_fixed_point_range():
     current = params.current()
     assert current.a1 == 32767 / 4096
     assert current.c == -8 * params.scale
+
+
+def test_train_returns_the_test_inputs_it_measured_on(tiny_result):
+    import numpy as np
+
+    from pynq_snn.training.data import encode_test_split, load_dataset
+    from pynq_snn.training.trainer import evaluate
+
+    dataset = load_dataset("digits", steps=4)
+    assert np.array_equal(tiny_result.test_spikes, encode_test_split(dataset, tiny_result.encoding, 5))
+    assert np.array_equal(tiny_result.dataset.test.y, dataset.test.y)
+    assert evaluate(tiny_result.quant_model, tiny_result.test_spikes, dataset.test.y) == tiny_result.quant_accuracy
