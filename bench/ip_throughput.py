@@ -99,7 +99,7 @@ def main():
     digits = to_artifact(result.quant_model, result.encoding.to_dict())
     steps, n_samples, _ = spikes.shape
     counts = emulate(digits, spikes).counts
-    digits_in = cycles.layer_input_spikes_from_counts(digits, counts)
+    digits_in = counts.input_spikes
     rates = [e / (layer.n_in * steps * n_samples) for e, layer in zip(digits_in, digits.layers)]
 
     mnist = zero_network([784, 512, 10], steps)

@@ -1,6 +1,6 @@
 """Run an artifact on the emulator over a data split and report what a user reads.
 
-Accuracy, spike rates per layer, synaptic events, neuron updates, weight reads,
+Accuracy, spike rates per layer, synaptic events, neuron updates,
 estimated energy (``host/energy.py``), the emulator's throughput in samples per
 second of wall time, and the cycles the IP would take (``overlay/cycles.py``).
 """
@@ -24,9 +24,9 @@ class RunReport:
     """Results of one run over ``n_samples`` samples.
 
     ``spike_rates`` are spikes per neuron per timestep, per layer; ``spikes_per_sample``
-    are per layer; ``synaptic_events``, ``neuron_updates`` and ``weight_reads`` are
-    totals over all samples; ``seconds`` is the emulator's wall time; ``ip_cycles`` the
-    IP's active cycles for the batch as one RUN (None beyond 65535 samples).
+    are per layer; ``synaptic_events`` and ``neuron_updates`` are totals over all samples;
+    ``seconds`` is the emulator's wall time; ``ip_cycles`` the IP's active cycles for the
+    batch as one RUN (None beyond 65535 samples).
     """
 
     n_samples: int
@@ -36,7 +36,6 @@ class RunReport:
     spikes_per_sample: List[float]
     synaptic_events: int
     neuron_updates: int
-    weight_reads: int
     energy: EnergyEstimate
     energy_vs_ann: EnergyEstimate
     seconds: float
@@ -55,7 +54,6 @@ class RunReport:
             "spikes_per_sample": self.spikes_per_sample,
             "synaptic_events": self.synaptic_events,
             "neuron_updates": self.neuron_updates,
-            "weight_reads": self.weight_reads,
             "energy_per_sample_nj": self.energy.per_sample_nj,
             "energy_model": self.energy.model,
             "snn_45nm_energy_per_sample_nj": self.energy_vs_ann.per_sample_nj,
@@ -70,8 +68,8 @@ class RunReport:
 def _merge(parts: List[Counts]) -> Counts:
     return Counts(
         spikes=sum(p.spikes for p in parts),
-        synaptic_events=sum(p.synaptic_events for p in parts),
-        weight_reads=sum(p.weight_reads for p in parts),
+        input_spikes=sum(p.input_spikes for p in parts),
+        neurons=parts[0].neurons,
         neuron_updates=sum(p.neuron_updates for p in parts),
         n_samples=sum(p.n_samples for p in parts),
     )
@@ -116,7 +114,6 @@ def run_artifact(
         spikes_per_sample=[float(s) / n_samples for s in counts.spikes],
         synaptic_events=work["synaptic_events"],
         neuron_updates=work["neuron_updates"],
-        weight_reads=int(counts.weight_reads.sum()),
         energy=estimate_energy(model=energy_model, **work),
         energy_vs_ann=estimate_energy(model="45nm", ann="45nm", **work),
         seconds=seconds,
@@ -129,6 +126,5 @@ def _ip_cycles(artifact: Artifact, counts: Counts) -> Optional[int]:
     exact cycle model of the default build; None past one RUN's SAMPLES limit."""
     if counts.n_samples > registers.SAMPLES_MAX:
         return None
-    spikes_in = cycles.layer_input_spikes_from_counts(artifact, counts)
-    return cycles.run_cycles(artifact, spikes_in, artifact.n_steps, counts.n_samples, registers.OUT_COUNTS,
-                             DEFAULT_BUILD.lanes)
+    return cycles.run_cycles(artifact, counts.input_spikes, artifact.n_steps, counts.n_samples,
+                             registers.OUT_COUNTS, DEFAULT_BUILD.lanes)

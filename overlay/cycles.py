@@ -15,21 +15,17 @@ with ``R_l = ceil(n_out_l / LANES)`` state words, ``B_l = ceil(n_in_l / 32)`` in
 words, ``E_{l,t}`` the input spikes of layer ``l`` at step ``t``, ``Raster =
 ceil(n_out_L / 32)``, ``Counts = ceil(n_out_L / 2)`` and ``States = sum_l n_out_l``
 when ``OUT_MODE`` selects them (else 0). ``E`` enters linearly, so only its total per
-layer over the batch matters: :func:`layer_input_spikes_from_counts` reads it off the
-emulator's :class:`~.emulator.Counts`.
+layer over the batch matters: the emulator counts it, ``Counts.input_spikes``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Sequence
+from typing import List, Sequence
 
 from . import registers
 from .artifact import Artifact
 from .core_build import SPIKES_PER_WORD, ceil_div, check_lanes, row_words
 from .stream import COUNTS_PER_WORD, check_out_mode, check_run, image_words
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .emulator import Counts
 
 #: The IP's clock in the overlay's block design (``bitstreams/build.tcl``), MHz: the
 #: target, not a closed timing (no bitstream has been built here).
@@ -178,26 +174,3 @@ def run_cycles(
     """Active cycles of one ``RUN`` (the ``CYCLES`` register after it); arguments as
     :func:`run_breakdown`, of which this is the ``total``."""
     return run_breakdown(artifact, layer_input_spikes, steps, n_samples, out_mode, lanes).total
-
-
-def layer_input_spikes_from_counts(artifact: Artifact, counts: "Counts") -> List[int]:
-    """Per layer, its input spikes over the batch, from the emulator's counts.
-
-    ``Counts.synaptic_events[l]`` is the layer's input spikes times its ``n_out``; this
-    divides it back out. Raises ValueError if the counts do not belong to ``artifact``.
-    """
-    events = list(counts.synaptic_events)
-    if len(events) != len(artifact.layers):
-        raise ValueError(
-            f"counts cover {len(events)} layers, the network has {len(artifact.layers)}"
-        )
-    spikes = []
-    for index, (value, layer) in enumerate(zip(events, artifact.layers)):
-        value = int(value)
-        if value < 0 or value % layer.n_out:
-            raise ValueError(
-                f"layer {index}: {value} synaptic events is not a non-negative multiple of its "
-                f"{layer.n_out} neurons (are the counts from this network?)"
-            )
-        spikes.append(value // layer.n_out)
-    return spikes

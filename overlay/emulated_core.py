@@ -5,7 +5,7 @@
 registers, command state, stream parsing and checks, error flags and output packing
 (the core's side of the streams, ``core_io.py``), and the ``CYCLES`` registers, which
 come from the cycle model (``cycles.py``). The
-arithmetic is the functional emulator's, :func:`~.emulator.emulate`.
+arithmetic is the functional emulator's, :func:`~.emulator.emulate_layers`.
 
 Where the model differs from the hardware, by design:
 
@@ -24,7 +24,6 @@ Where the model differs from the hardware, by design:
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -33,7 +32,7 @@ from . import core_io, cycles, stream
 from . import registers as reg
 from .artifact import Artifact
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
-from .emulator import emulate
+from .emulator import emulate_layers
 
 #: Registers are 32 bits wide.
 WORD_MASK = 0xFFFFFFFF
@@ -62,7 +61,7 @@ class EmulatedCore:
     Control plane only: registers with their access rules and reset values, the
     ``RUN``/``LOAD``/``SOFT_RESET`` commands, the checks of network images and input
     streams with their error flags, the output stream and ``CYCLES``. The arithmetic
-    is :func:`~.emulator.emulate`'s. It is a driver ``Port``: ``read``, ``write``,
+    is :func:`~.emulator.emulate_layers`'s. It is a driver ``Port``: ``read``, ``write``,
     ``stream``, ``reset_streams``.
 
     Args:
@@ -282,9 +281,8 @@ class EmulatedCore:
     def _compute(self, spikes: np.ndarray, out_mode: int) -> Tuple[np.ndarray, int]:
         """Output words and active cycles of a run of the loaded network on spikes [T, N, n_in]."""
         steps, n_samples, _ = spikes.shape
-        artifact = dataclasses.replace(self._network, encoding={"kind": "raster", "steps": steps})
-        result = emulate(artifact, spikes)
+        network = self._network
+        result = emulate_layers(network.layers, spikes)
         outputs = stream.Outputs(result.output_spikes, result.spike_counts, result.final_states)
-        layer_spikes = cycles.layer_input_spikes_from_counts(artifact, result.counts)
-        spent = cycles.run_cycles(artifact, layer_spikes, steps, n_samples, out_mode, self.build.lanes)
-        return core_io.pack_outputs(outputs, artifact, out_mode), spent
+        spent = cycles.run_cycles(network, result.counts.input_spikes, steps, n_samples, out_mode, self.build.lanes)
+        return core_io.pack_outputs(outputs, network, out_mode), spent

@@ -15,31 +15,39 @@ next product.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .artifact import Artifact
+from .artifact import Artifact, Layer
 from .neurons import MODELS
 
 
 @dataclass(frozen=True)
 class Counts:
-    """Work done for a batch, summed over its samples.
+    """Work done for a batch, summed over its samples; int64 arrays hold one entry per layer.
 
     Attributes:
-        spikes: spikes emitted per layer, int64 [n_layers].
-        synaptic_events: per layer, input spikes times the layer's fan-out.
-        weight_reads: per layer, weights read from memory (one per synaptic event).
-        neuron_updates: per layer, ``n_out * steps * n_samples``.
+        spikes: spikes the layer emitted.
+        input_spikes: spikes arriving at the layer's inputs: the input stream's for
+            layer 0, layer ``l - 1``'s for layer ``l``. The cycle model's
+            ``sum_{samples, t} E_{l,t}``.
+        neurons: the layer's neurons, ``n_out``.
+        neuron_updates: ``n_out * steps * n_samples``.
         n_samples: samples in the batch.
     """
 
     spikes: np.ndarray
-    synaptic_events: np.ndarray
-    weight_reads: np.ndarray
+    input_spikes: np.ndarray
+    neurons: np.ndarray
     neuron_updates: np.ndarray
     n_samples: int
+
+    @property
+    def synaptic_events(self) -> np.ndarray:
+        """Per layer, ``input_spikes * n_out``: each input spike reads its row of weights, one per
+        neuron of the layer, and adds it to that neuron's current."""
+        return self.input_spikes * self.neurons
 
     def spike_rates(self, sizes, steps: int) -> np.ndarray:
         """Mean spikes per neuron per timestep, per layer (a probability in [0, 1])."""
@@ -94,15 +102,25 @@ def check_input(artifact: Artifact, spikes: np.ndarray) -> None:
 
 
 def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False) -> EmulatorResult:
-    """Run ``artifact`` on input spikes uint8 [T, N, n_inputs] (time-major) and return the result."""
+    """Run ``artifact`` on input spikes uint8 [T, N, n_inputs] (time-major) and return the result.
+
+    The input is checked against the artifact first (:func:`check_input`), its ``T`` against
+    the artifact's encoding among the rest.
+    """
     check_input(artifact, spikes)
+    return emulate_layers(artifact.layers, spikes, record_rasters)
+
+
+def emulate_layers(layers: Sequence[Layer], spikes: np.ndarray, record_rasters: bool = False) -> EmulatorResult:
+    """Run the chained ``layers`` on input spikes 0/1 [T, N, n_in of the first layer] for any
+    ``T >= 1``, unchecked: what the IP does for ``STEPS = T``. :func:`emulate` checks the input
+    of an artifact, then calls this."""
     steps, n_samples, _ = spikes.shape
     layer_input = spikes.astype(np.float32)
     rasters = []
     finals = []
-    n_layers = len(artifact.layers)
-    counts = {k: np.zeros(n_layers, dtype=np.int64) for k in ("spikes", "events", "updates")}
-    for index, layer in enumerate(artifact.layers):
+    counts = {k: np.zeros(len(layers), dtype=np.int64) for k in ("spikes", "inputs", "updates")}
+    for index, layer in enumerate(layers):
         model = MODELS[layer.neuron]
         shifted_weights = np.ascontiguousarray(layer.weights.T, dtype=np.float32) * 2.0 ** layer.frac_bits
         drive = (layer_input.reshape(steps * n_samples, layer.n_in) @ shifted_weights).astype(np.int32)
@@ -111,7 +129,7 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
         out = np.empty((steps, n_samples, layer.n_out), dtype=np.float32)
         for t in range(steps):
             state, out[t] = model.step(state, drive[t], layer)
-        counts["events"][index] = int(layer_input.sum(dtype=np.float64)) * layer.n_out
+        counts["inputs"][index] = int(layer_input.sum(dtype=np.float64))
         counts["spikes"][index] = int(out.sum(dtype=np.float64))
         counts["updates"][index] = layer.n_out * steps * n_samples
         finals.append(dict(zip(model.state_names, state)))
@@ -124,8 +142,8 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
         final_states=tuple(finals),
         counts=Counts(
             spikes=counts["spikes"],
-            synaptic_events=counts["events"],
-            weight_reads=counts["events"].copy(),
+            input_spikes=counts["inputs"],
+            neurons=np.array([layer.n_out for layer in layers], dtype=np.int64),
             neuron_updates=counts["updates"],
             n_samples=n_samples,
         ),

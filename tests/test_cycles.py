@@ -9,12 +9,11 @@ from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.cycles import (
     CycleBreakdown,
     layer_cycles,
-    layer_input_spikes_from_counts,
     load_cycles,
     run_breakdown,
     run_cycles,
 )
-from pynq_snn.overlay.emulator import Counts, emulate
+from pynq_snn.overlay.emulator import emulate
 
 
 def zeros_layer(n_in: int, n_out: int, neuron: str = "lif") -> Layer:
@@ -133,7 +132,7 @@ def formula_from_rasters(artifact: Artifact, spikes, rasters, out_mode: int, lan
 def test_run_cycles_from_emulator_counts_equal_the_per_step_formula(seed, lanes):
     artifact, spikes = random_case(seed)
     result = emulate(artifact, spikes, record_rasters=True)
-    spikes_in = layer_input_spikes_from_counts(artifact, result.counts)
+    spikes_in = result.counts.input_spikes
     assert spikes_in[0] == int(spikes.sum())
     for index in range(1, len(artifact.layers)):
         assert spikes_in[index] == int(result.rasters[index - 1].sum())
@@ -193,25 +192,6 @@ def test_numpy_spike_totals_are_accepted():
 def test_steps_and_samples_must_fit_their_registers(steps, samples, message):
     with pytest.raises(ValueError, match=message):
         run_cycles(net_40_20_5(), [0, 0], steps, samples, 7, 16)
-
-
-def counts_with(events) -> Counts:
-    events = np.asarray(events, dtype=np.int64)
-    return Counts(spikes=np.zeros_like(events), synaptic_events=events, weight_reads=events.copy(),
-                  neuron_updates=np.zeros_like(events), n_samples=1)
-
-
-def test_counts_from_another_network_are_refused():
-    artifact = net_40_20_5()
-    assert layer_input_spikes_from_counts(artifact, counts_with([20 * 3, 5 * 4])) == [3, 4]
-    with pytest.raises(ValueError, match="counts cover 3 layers, the network has 2"):
-        layer_input_spikes_from_counts(artifact, counts_with([0, 0, 0]))
-    with pytest.raises(ValueError, match="layer 1: 7 synaptic events is not a non-negative multiple of its 5"):
-        layer_input_spikes_from_counts(artifact, counts_with([0, 7]))
-    with pytest.raises(ValueError, match="layer 0: -20 synaptic events"):
-        layer_input_spikes_from_counts(artifact, counts_with([-20, 0]))
-
-
 
 
 @pytest.mark.parametrize("lanes", [8, 16, 32])

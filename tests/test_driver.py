@@ -37,8 +37,8 @@ def assert_equal_to_the_emulator(result, artifact, spikes):
         for name in expected:
             assert np.array_equal(np.asarray(got[name], np.int64), np.asarray(expected[name], np.int64))
     steps, n_samples, _ = spikes.shape
-    spikes_in = cycles.layer_input_spikes_from_counts(artifact, want.counts)
-    assert result.cycles == cycles.run_cycles(artifact, spikes_in, steps, n_samples, driver.ALL_OUTPUTS, 16)
+    assert result.cycles == cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples,
+                                              driver.ALL_OUTPUTS, 16)
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -73,8 +73,8 @@ def compare(artifact, spikes, out_mode, words) -> list:
 
 def run_cycles(artifact, spikes, out_mode, lanes) -> int:
     steps, n_samples, _ = spikes.shape
-    spikes_in = cycles.layer_input_spikes_from_counts(artifact, emulate(artifact, spikes).counts)
-    return cycles.run_cycles(artifact, spikes_in, steps, n_samples, out_mode, lanes)
+    return cycles.run_cycles(artifact, emulate(artifact, spikes).counts.input_spikes, steps, n_samples, out_mode,
+                             lanes)
 
 
 def tiny(seed: int = 1, sizes=(5, 7, 3)):

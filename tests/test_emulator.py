@@ -52,7 +52,7 @@ def test_counts_follow_the_contract():
     result = emulate(artifact, spikes, record_rasters=True)
     hidden = result.rasters[0]
     assert result.counts.synaptic_events.tolist() == [int(spikes.sum()) * 6, int(hidden.sum()) * 3]
-    assert result.counts.weight_reads.tolist() == result.counts.synaptic_events.tolist()
+    assert result.counts.input_spikes.tolist() == [int(spikes.sum()), int(hidden.sum())]
     assert result.counts.neuron_updates.tolist() == [6 * 9 * 4, 3 * 9 * 4]
     assert result.counts.spikes.tolist() == [int(hidden.sum()), int(result.output_spikes.sum())]
 

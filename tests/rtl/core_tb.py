@@ -176,8 +176,7 @@ async def _check_case(bench: Bench, artifact, spikes, out_mode, rng):
         return [f"run raised {reg.describe_errors(error)}"]
     problems, want = compare(artifact, spikes, out_mode, words)
     steps, n_samples, _ = spikes.shape
-    spikes_in = cycles.layer_input_spikes_from_counts(artifact, want.counts)
-    model = cycles.run_cycles(artifact, spikes_in, steps, n_samples, out_mode, lanes)
+    model = cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, out_mode, lanes)
     got = await bench.cycles()
     if got != model:
         problems.append(f"run took {got} cycles, the model says {model}")
@@ -395,12 +394,12 @@ async def artifact_file_runs_as_the_cycle_model_says(dut):
     assert error == 0, reg.describe_errors(error)
     problems, want = compare(artifact, spikes, reg.OUT_COUNTS, words)
     steps, n_samples, _ = spikes.shape
-    spikes_in = cycles.layer_input_spikes_from_counts(artifact, want.counts)
     report = {
         "samples": n_samples,
         "load_cycles": load_cycles, "load_cycles_model": cycles.load_cycles(artifact, lanes),
         "run_cycles": await bench.cycles(),
-        "run_cycles_model": cycles.run_cycles(artifact, spikes_in, steps, n_samples, reg.OUT_COUNTS, lanes),
+        "run_cycles_model": cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, reg.OUT_COUNTS,
+                                              lanes),
         "outputs_equal_the_emulator": not problems,
     }
     Path(os.environ["SNN_RTL_REPORT"]).write_text(json.dumps(report))
