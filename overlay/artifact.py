@@ -92,8 +92,22 @@ def _json_copy(value: Any, what: str) -> Any:
         raise ArtifactError(f"{what} must be JSON-able (no NaN or infinity): {exc}") from None
 
 
+class WeightShape:
+    """The shape of a layer, read off its ``weights``, int8 [n_out, n_in]."""
+
+    @property
+    def n_in(self) -> int:
+        """Inputs to the layer (columns of ``weights``)."""
+        return int(self.weights.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        """Neurons of the layer (rows of ``weights``)."""
+        return int(self.weights.shape[0])
+
+
 @dataclass(frozen=True, eq=False)
-class Layer:
+class Layer(WeightShape):
     """One fully connected layer of spiking neurons, in the IP's integers.
 
     Checked when it becomes part of an :class:`Artifact`, whose errors name the layer.
@@ -125,16 +139,6 @@ class Layer:
         object.__setattr__(self, "frac_bits", _plain_int(self.frac_bits))
         if isinstance(self.params, Mapping):
             object.__setattr__(self, "params", {k: _plain_int(v) for k, v in self.params.items()})
-
-    @property
-    def n_in(self) -> int:
-        """Inputs to the layer (columns of ``weights``)."""
-        return int(self.weights.shape[1])
-
-    @property
-    def n_out(self) -> int:
-        """Neurons of the layer (rows of ``weights``)."""
-        return int(self.weights.shape[0])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Layer):

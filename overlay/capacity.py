@@ -82,35 +82,27 @@ def _layer_name(index: int, sizes: Tuple[int, ...]) -> str:
 def _memory_violations(req: Requirements, build: CoreBuild) -> List[str]:
     """The state and weight memories. With the topology known, each layer counts padded to
     whole words of ``build.lanes`` neurons, as the IP stores it; without it, the raw totals."""
-    found = []
-    neurons, synapses = req.neurons, req.synapses
+    stored_neurons, stored_synapses = req.neurons, req.synapses
     if req.sizes:
-        neurons = sum(padded(n_out, build.lanes) for n_out in req.sizes[1:])
-        synapses = sum(n_in * padded(n_out, build.lanes) for n_in, n_out in zip(req.sizes[:-1], req.sizes[1:]))
-    why = f"widths that are multiples of {build.lanes} waste nothing"
-    if neurons > build.neurons:
-        if neurons == req.neurons:
-            found.append(
-                f"neurons: {req.neurons} in all layers, the IP holds {build.neurons}: "
-                f"remove {req.neurons - build.neurons} neurons"
-            )
+        stored_neurons = sum(padded(n_out, build.lanes) for n_out in req.sizes[1:])
+        stored_synapses = sum(n_in * padded(n_out, build.lanes) for n_in, n_out in zip(req.sizes[:-1], req.sizes[1:]))
+    memories = (  # name, needed, as stored, held, counted as, padded per, unit, what to shrink
+        ("neurons", req.neurons, stored_neurons, build.neurons, "in all layers", "layer", "neurons", ""),
+        ("synapses", req.synapses, stored_synapses, build.synapses, "weights", "row", "weights",
+         "fewer or smaller layers"),
+    )
+    found = []
+    for name, needed, stored, held, counted, per, unit, shrink in memories:
+        if stored <= held:
+            continue
+        advice = [shrink] if shrink else []
+        if stored == needed:
+            text = f"{name}: {needed} {counted}, the IP holds {held}: remove {needed - held} {unit}"
         else:
-            found.append(
-                f"neurons: {req.neurons} in all layers, {neurons} with each layer padded to {build.lanes} lanes, "
-                f"the IP holds {build.neurons}: remove {neurons - build.neurons} padded neurons ({why})"
-            )
-    if synapses > build.synapses:
-        if synapses == req.synapses:
-            found.append(
-                f"synapses: {req.synapses} weights, the IP holds {build.synapses}: "
-                f"remove {req.synapses - build.synapses} weights (fewer or smaller layers)"
-            )
-        else:
-            found.append(
-                f"synapses: {req.synapses} weights, {synapses} with each row padded to {build.lanes} lanes, "
-                f"the IP holds {build.synapses}: remove {synapses - build.synapses} padded weights "
-                f"(fewer or smaller layers; {why})"
-            )
+            advice.append(f"widths that are multiples of {build.lanes} waste nothing")
+            text = (f"{name}: {needed} {counted}, {stored} with each {per} padded to {build.lanes} lanes, "
+                    f"the IP holds {held}: remove {stored - held} padded {unit}")
+        found.append(text + (f" ({'; '.join(advice)})" if advice else ""))
     return found
 
 

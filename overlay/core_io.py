@@ -22,7 +22,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from . import formats, registers
-from .artifact import Artifact, ArtifactError, Layer
+from .artifact import Artifact, ArtifactError, Layer, WeightShape
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, WEIGHTS_PER_WORD, CoreBuild, ceil_div, padded, row_words
 from .stream import (
     COUNTS_PER_WORD,
@@ -59,7 +59,7 @@ class ImageError(ValueError):
 
 
 @dataclass(frozen=True, eq=False)
-class ImageLayer:
+class ImageLayer(WeightShape):
     """One layer of a network image, as the IP reads it.
 
     Attributes:
@@ -69,6 +69,7 @@ class ImageLayer:
         beta: D1[24:16]; only LIF layers use it.
         fields: the 16-bit fields of D2..D7 by name (:data:`DESCRIPTOR_FIELDS`), sign-extended.
         weights: int8 [n_out, n_in] in [-8, 7]; the padding neurons' weights are dropped.
+            ``n_in`` (D0[15:0]) and ``n_out`` (D0[31:16]) are its shape.
     """
 
     neuron: str
@@ -77,16 +78,6 @@ class ImageLayer:
     beta: int
     fields: Dict[str, int]
     weights: np.ndarray
-
-    @property
-    def n_in(self) -> int:
-        """Inputs to the layer (D0[15:0])."""
-        return int(self.weights.shape[1])
-
-    @property
-    def n_out(self) -> int:
-        """Neurons of the layer (D0[31:16])."""
-        return int(self.weights.shape[0])
 
     def to_layer(self) -> Layer:
         """The layer as an artifact :class:`~.artifact.Layer` (checked when an Artifact holds it).

@@ -20,12 +20,11 @@ layer over the batch matters: the emulator counts it, ``Counts.input_spikes``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
-from . import registers
 from .artifact import Artifact
 from .core_build import SPIKES_PER_WORD, ceil_div, check_lanes, row_words
-from .stream import COUNTS_PER_WORD, check_out_mode, check_run, image_words
+from .stream import check_out_mode, check_run, image_words, section_words
 
 #: The IP's clock in the overlay's block design (``bitstreams/build.tcl``), MHz: the
 #: target, not a closed timing (no bitstream has been built here).
@@ -73,8 +72,14 @@ class CycleBreakdown:
     total: int
 
 
-def _check_spikes(artifact: Artifact, layer_input_spikes: Sequence[int], steps: int, n_samples: int) -> List[int]:
-    """``layer_input_spikes`` as a list of ints, one per layer, each in [0, n_in * steps * n_samples]."""
+def _layer_terms(
+    artifact: Artifact, layer_input_spikes: Sequence[int], steps: int, n_samples: int, lanes: int
+) -> Tuple[int, int, List[Tuple[int, int, int]]]:
+    """``(steps, n_samples, [(B_l, R_l, E_l) per layer])`` with every argument checked: ``B_l =
+    ceil(n_in_l / 32)``, ``R_l = ceil(n_out_l / lanes)`` and ``E_l`` the layer's input spikes, an
+    integer in [0, n_in_l * steps * n_samples]."""
+    lanes = check_lanes(lanes)
+    steps, n_samples = check_run(steps, n_samples)
     try:
         values = list(layer_input_spikes)
     except TypeError:
@@ -85,7 +90,7 @@ def _check_spikes(artifact: Artifact, layer_input_spikes: Sequence[int], steps: 
         raise ValueError(
             f"layer_input_spikes has {len(values)} entries, the network has {len(artifact.layers)} layers"
         )
-    checked = []
+    terms = []
     for index, (value, layer) in enumerate(zip(values, artifact.layers)):
         most = layer.n_in * steps * n_samples
         if not hasattr(value, "__index__") or isinstance(value, bool) or not 0 <= int(value) <= most:
@@ -93,8 +98,8 @@ def _check_spikes(artifact: Artifact, layer_input_spikes: Sequence[int], steps: 
                 f"layer {index}: input spikes must be an integer in [0, {most}] (n_in {layer.n_in} x "
                 f"{steps} steps x {n_samples} samples), got {value!r}"
             )
-        checked.append(int(value))
-    return checked
+        terms.append((ceil_div(layer.n_in, SPIKES_PER_WORD), row_words(layer.n_out, lanes), int(value)))
+    return steps, n_samples, terms
 
 
 def run_breakdown(
@@ -117,25 +122,16 @@ def run_breakdown(
         out_mode: ``OUT_MODE``, 0..7 (bit 0 RASTER, bit 1 COUNTS, bit 2 STATES).
         lanes: the IP's ``LANES``, a power of two, at least 8.
     """
-    lanes = check_lanes(lanes)
     out_mode = check_out_mode(out_mode)
-    steps, n_samples = check_run(steps, n_samples)
-    spikes = _check_spikes(artifact, layer_input_spikes, steps, n_samples)
-    layers = artifact.layers
-    rows = [row_words(layer.n_out, lanes) for layer in layers]
-    in_words = [ceil_div(layer.n_in, SPIKES_PER_WORD) for layer in layers]
-    n_out = artifact.n_outputs
-    raster = ceil_div(n_out, SPIKES_PER_WORD) if out_mode & registers.OUT_RASTER else 0
-    counts = ceil_div(n_out, COUNTS_PER_WORD) if out_mode & registers.OUT_COUNTS else 0
-    states = sum(layer.n_out for layer in layers) if out_mode & registers.OUT_STATES else 0
+    steps, n_samples, terms = _layer_terms(artifact, layer_input_spikes, steps, n_samples, lanes)
     step_count = n_samples * steps
     parts = dict(
-        reset=n_samples * sum(rows),
-        fetch=step_count * sum(in_words),
-        accumulate=sum(e * r for e, r in zip(spikes, rows)),
-        drain=step_count * len(layers),
-        update=step_count * sum(r + 1 for r in rows),
-        output=n_samples * (steps * raster + counts + states),
+        reset=n_samples * sum(rows for _, rows, _ in terms),
+        fetch=step_count * sum(in_words for in_words, _, _ in terms),
+        accumulate=sum(spikes * rows for _, rows, spikes in terms),
+        drain=step_count * len(terms),
+        update=step_count * sum(rows + 1 for _, rows, _ in terms),
+        output=n_samples * sum(section_words(artifact, steps, out_mode)),
         overhead=COMMAND_OVERHEAD,
     )
     return CycleBreakdown(**parts, total=sum(parts.values()))
@@ -152,15 +148,8 @@ def layer_cycles(
     and update phases, ``S*T*(B_l + 1 + R_l + 1) + R_l * sum E_l`` (the reset, output
     and command overhead belong to no layer). Arguments as :func:`run_breakdown`.
     """
-    lanes = check_lanes(lanes)
-    steps, n_samples = check_run(steps, n_samples)
-    spikes = _check_spikes(artifact, layer_input_spikes, steps, n_samples)
-    step_count = n_samples * steps
-    cycles = []
-    for layer, events in zip(artifact.layers, spikes):
-        rows = row_words(layer.n_out, lanes)
-        cycles.append(step_count * (ceil_div(layer.n_in, SPIKES_PER_WORD) + 1 + rows + 1) + events * rows)
-    return cycles
+    steps, n_samples, terms = _layer_terms(artifact, layer_input_spikes, steps, n_samples, lanes)
+    return [n_samples * steps * (in_words + 1 + rows + 1) + spikes * rows for in_words, rows, spikes in terms]
 
 
 def run_cycles(

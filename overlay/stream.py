@@ -209,8 +209,10 @@ def as_words(words: Sequence[int], what: str = "stream") -> np.ndarray:
     return array.astype(np.uint32)
 
 
-def _section_words(artifact: Artifact, steps: int, out_mode: int) -> Tuple[int, int, int]:
-    """Words per sample of the raster, counts and states sections (0 when not selected)."""
+def section_words(artifact: Artifact, steps: int, out_mode: int) -> Tuple[int, int, int]:
+    """Words per sample of the raster, counts and states sections (0 when not selected):
+    ``steps * ceil(n_out / 32)``, ``ceil(n_out / 2)`` and ``sum_l n_out_l``, with ``n_out`` the
+    last layer's neurons. ``steps`` and ``out_mode`` are taken as checked."""
     n_out = artifact.n_outputs
     raster = steps * ceil_div(n_out, SPIKES_PER_WORD) if out_mode & registers.OUT_RASTER else 0
     counts = ceil_div(n_out, COUNTS_PER_WORD) if out_mode & registers.OUT_COUNTS else 0
@@ -223,7 +225,7 @@ def output_words(artifact: Artifact, steps: int, n_samples: int, out_mode: int) 
     ``n_samples * (steps * ceil(n_out / 32) [RASTER] + ceil(n_out / 2) [COUNTS]
     + sum_l n_out_l [STATES])``, with ``n_out`` the last layer's neurons."""
     steps, n_samples = check_run(steps, n_samples)
-    return n_samples * sum(_section_words(artifact, steps, check_out_mode(out_mode)))
+    return n_samples * sum(section_words(artifact, steps, check_out_mode(out_mode)))
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def unpack_outputs(
             f"{steps} steps with OUT_MODE {out_mode}"
         )
     n_out = artifact.n_outputs
-    raster_words, count_words, state_words = _section_words(artifact, steps, out_mode)
+    raster_words, count_words, state_words = section_words(artifact, steps, out_mode)
     per_sample = array.reshape(n_samples, raster_words + count_words + state_words)
     raster = counts = states = None
     at = 0
