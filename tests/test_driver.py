@@ -14,7 +14,7 @@ from pynq_snn.host.device import Device, open_device
 from pynq_snn.overlay import cycles, driver, registers as reg
 from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.capacity import CapacityError
-from pynq_snn.overlay.core_build import CoreBuild
+from pynq_snn.overlay.core_build import SPIKES_PER_WORD, CoreBuild, ceil_div
 from pynq_snn.overlay.driver import DeviceError, DeviceTimeout, SnnCore
 from pynq_snn.overlay.emulated_core import EmulatedCore
 from pynq_snn.overlay.emulator import emulate
@@ -70,7 +70,7 @@ def test_a_network_too_big_for_the_ip_is_refused_before_anything_is_sent():
 def test_batches_larger_than_one_dma_transfer_are_split_and_joined(monkeypatch):
     artifact, spikes, _ = random_case(5, CoreBuild(16, 128, 64, 4096, 3), max_steps=4, max_samples=3)
     spikes = np.concatenate([spikes] * 5, axis=1)
-    words_per_sample = spikes.shape[0] * -(-artifact.n_inputs // 32)
+    words_per_sample = spikes.shape[0] * ceil_div(artifact.n_inputs, SPIKES_PER_WORD)
     monkeypatch.setattr(driver, "DMA_MAX_BYTES", 4 * (2 * max(words_per_sample, 8) + 1))
     device = emulator_device()
     device.load(artifact)

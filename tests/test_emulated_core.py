@@ -17,14 +17,14 @@ import pytest
 from pynq_snn.overlay import core_io, cycles, stream
 from pynq_snn.overlay import registers as reg
 from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
-from pynq_snn.overlay.core_build import DEFAULT_BUILD, CoreBuild
+from pynq_snn.overlay.core_build import DEFAULT_BUILD, CoreBuild, row_words
 from pynq_snn.overlay.emulated_core import EmulatedCore
 from pynq_snn.overlay.emulator import emulate
 
 sys.path.insert(0, str(Path(__file__).parent / "rtl"))
 from bad_images import refused_images  # noqa: E402
 from output_check import output_problems  # noqa: E402
-from random_networks import random_case, random_layer  # noqa: E402
+from random_networks import network_case, random_case, random_outputs  # noqa: E402
 from rtl_sim import SMALL_BUILD  # noqa: E402
 
 ERR = {name: 1 << bit for bit, (name, _) in reg.ERROR_BITS.items()}
@@ -75,15 +75,6 @@ def run_cycles(artifact, spikes, out_mode, lanes) -> int:
     steps, n_samples, _ = spikes.shape
     return cycles.run_cycles(artifact, emulate(artifact, spikes).counts.input_spikes, steps, n_samples, out_mode,
                              lanes)
-
-
-def tiny(seed: int = 1, sizes=(5, 7, 3)):
-    """core_tb's small network: 4 steps, 2 samples."""
-    rng = np.random.default_rng(seed)
-    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": 4}, meta={})
-    spikes = (rng.random((4, 2, sizes[0])) < 0.5).astype(np.uint8)
-    return artifact, spikes
 
 
 def expect_same_results(core, artifact, spikes):
@@ -156,7 +147,7 @@ def test_impossible_builds_are_refused(kwargs, message):
 
 def test_a_hardware_reset_returns_every_register_and_unloads():
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     assert load(core, artifact) == 0
     core.write(reg.IER, 1)
     expect_same_results(core, artifact, spikes)
@@ -171,7 +162,7 @@ def test_a_hardware_reset_returns_every_register_and_unloads():
 
 def test_a_stream_with_no_command_waiting_is_not_taken():
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     image = stream.pack_network(artifact, SMALL_BUILD.lanes)
     assert core.stream(image, 10).size == 0
     assert core.read(reg.STATUS) == 0, "nothing loaded, nothing kept"
@@ -202,7 +193,7 @@ def test_random_networks_equal_the_emulator_and_the_cycle_model(build):
         modes.add(out_mode)
         assert load(core, artifact) == 0, seed
         assert cycles_of(core) == cycles.load_cycles(artifact, build.lanes), seed
-        rows = [-(-layer.n_out // build.lanes) for layer in artifact.layers]
+        rows = [row_words(layer.n_out, build.lanes) for layer in artifact.layers]
         assert [core.read(r) for r in range(reg.NET_LAYERS, reg.NET_STATE_WORDS + 4, 4)] == [
             len(artifact.layers), artifact.n_inputs, artifact.n_outputs,
             sum(layer.n_in * r for layer, r in zip(artifact.layers, rows)), sum(rows)]
@@ -218,11 +209,7 @@ def test_random_networks_equal_the_emulator_and_the_cycle_model(build):
 
 
 def test_the_default_build_runs_784_512_10():
-    rng = np.random.default_rng(5)
-    sizes = (784, 512, 10)
-    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    artifact = Artifact(784, layers, {"kind": "raster", "steps": 3}, {})
-    spikes = (rng.random((3, 4, 784)) < 0.1).astype(np.uint8)
+    artifact, spikes = network_case(5, (784, 512, 10), steps=3, samples=4, rate=0.1)
     core = EmulatedCore()
     assert load(core, artifact) == 0
     assert core.read(reg.NET_WEIGHT_WORDS) == 25_600 and core.read(reg.NET_STATE_WORDS) == 33
@@ -233,7 +220,7 @@ def test_the_default_build_runs_784_512_10():
 
 def test_input_bits_past_n_in_are_ignored():
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny(seed=3, sizes=(37, 9, 4))
+    artifact, spikes = network_case(seed=3, sizes=(37, 9, 4))
     assert load(core, artifact) == 0
     clean = stream.pack_inputs(spikes, 37)
     noisy = clean | np.tile(np.array([0, 0xFFFFFFE0], dtype=np.uint32), clean.size // 2)
@@ -244,7 +231,7 @@ def test_input_bits_past_n_in_are_ignored():
 
 def test_outputs_beyond_n_receive_are_dropped():
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     assert load(core, artifact) == 0
     full = run(core, artifact, spikes, 7)[1]
     core.write(reg.CTRL, reg.CTRL_RUN)
@@ -259,7 +246,7 @@ def test_outputs_beyond_n_receive_are_dropped():
 @pytest.mark.parametrize("build", [SMALL_BUILD, DEFAULT_BUILD])
 def test_bad_loads_are_refused_and_keep_the_loaded_network(build):
     core = EmulatedCore(build)
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     assert load(core, artifact) == 0
     good = stream.pack_network(artifact, build.lanes)
 
@@ -290,7 +277,7 @@ def test_bad_loads_are_refused_and_keep_the_loaded_network(build):
 
 def test_bad_runs_are_refused_and_a_soft_reset_recovers():
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny(seed=2)
+    artifact, spikes = network_case(seed=2)
     inputs = stream.pack_inputs(spikes, artifact.n_inputs)
     assert load(core, artifact) == 0
 
@@ -376,7 +363,7 @@ def test_not_loaded_comes_before_a_zero_step_count():
 def test_a_short_run_stops_at_the_word_with_tlast():
     """As the RTL: the samples finished are sent whole, the cut sample's finished steps as raster."""
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny(seed=4, sizes=(40, 9, 5))  # 2 input words a step, 4 steps, 2 samples
+    artifact, spikes = network_case(seed=4, sizes=(40, 9, 5))  # 2 input words a step, 4 steps, 2 samples
     assert load(core, artifact) == 0
     inputs = stream.pack_inputs(spikes, 40)
     rows = [2, 1]
@@ -411,7 +398,7 @@ def one_layer_image(weights, neuron="lif", weight_shift=0, frac_bits=0, lanes=8)
 @pytest.mark.parametrize("what", ["weight -8", "LIF v_init", "Izhikevich shift 16"])
 def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
     core = EmulatedCore(SMALL_BUILD)
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     assert load(core, artifact) == 0
     if what == "weight -8":
         image = one_layer_image([[1, 2]])
@@ -506,17 +493,6 @@ def test_unpack_inputs_inverts_pack_inputs_and_ignores_padding_bits():
                           spikes)
     with pytest.raises(ValueError, match="input stream has 11 words, expected 12"):
         core_io.unpack_inputs(words[:-1], 45, 3, 2)
-
-
-def random_outputs(rng, artifact, steps, samples) -> stream.Outputs:
-    raster = (rng.random((steps, samples, artifact.n_outputs)) < 0.5).astype(np.uint8)
-    counts = rng.integers(0, 65536, size=(samples, artifact.n_outputs))
-    states = tuple(
-        {name: rng.integers(-32768, 32768, size=(samples, layer.n_out)).astype(np.int32)
-         for name in (("v",) if layer.neuron == "lif" else ("v", "u"))}
-        for layer in artifact.layers
-    )
-    return stream.Outputs(raster, counts, states)
 
 
 @pytest.mark.parametrize("out_mode", range(8))

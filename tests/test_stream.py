@@ -5,7 +5,9 @@ loops from ``REGISTERS.md``, never by calling the packer's own vectorized code.
 """
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,9 @@ from pynq_snn.overlay.stream import (
     pack_network,
     unpack_outputs,
 )
+
+sys.path.insert(0, str(Path(__file__).parent / "rtl"))
+from random_networks import random_outputs  # noqa: E402
 
 IZH_FIELDS = ("a1", "a2", "a3", "b1", "b2", "a0", "b3", "c", "d", "threshold", "v_init", "u_init")
 
@@ -259,24 +264,14 @@ def hand_output(artifact, raster, counts, states, out_mode) -> list:
     return words
 
 
-def random_outputs(rng, artifact, steps, samples):
-    raster = (rng.random((steps, samples, artifact.n_outputs)) < 0.5).astype(np.uint8)
-    counts = rng.integers(0, 65536, size=(samples, artifact.n_outputs))
-    states = tuple(
-        {name: rng.integers(-32768, 32768, size=(samples, layer.n_out)).astype(np.int32)
-         for name in (("v",) if layer.neuron == "lif" else ("v", "u"))}
-        for layer in artifact.layers
-    )
-    return raster, counts, states
-
-
 @pytest.mark.parametrize("out_mode", range(8))
 @pytest.mark.parametrize("seed", range(6))
 def test_outputs_round_trip_in_every_mode(seed, out_mode):
     rng = np.random.default_rng(100 + seed)
     artifact = random_artifact(seed, max_width=70)
     steps, samples = int(rng.integers(1, 5)), int(rng.integers(1, 4))
-    raster, counts, states = random_outputs(rng, artifact, steps, samples)
+    outputs = random_outputs(rng, artifact, steps, samples)
+    raster, counts, states = outputs.raster, outputs.counts, outputs.states
     words = np.array(hand_output(artifact, raster, counts, states, out_mode), dtype=np.uint32)
     assert len(words) == output_words(artifact, steps, samples, out_mode)
     got = unpack_outputs(words, artifact, steps, samples, out_mode)

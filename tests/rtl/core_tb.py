@@ -31,7 +31,7 @@ from pynq_snn.overlay.core_build import CAPABILITY_REGISTERS, CoreBuild
 from pynq_snn.overlay.emulator import emulate
 from bad_images import refused_images
 from output_check import output_problems
-from random_networks import random_case, random_layer
+from random_networks import network_case, random_case
 
 #: Simulated time a command may take before the bench calls the IP hung (10 ns cycles).
 TIMEOUT_US = 5_000
@@ -183,14 +183,6 @@ async def _check_case(bench: Bench, artifact, spikes, out_mode, rng):
     return problems
 
 
-def topology_case(sizes, seed: int):
-    rng = np.random.default_rng(seed)
-    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": 2}, meta={})
-    spikes = (rng.random((2, 1, sizes[0])) < 0.1).astype(np.uint8)
-    return artifact, spikes, 7
-
-
 @test()
 async def registers_report_identity_and_capacity(dut):
     bench = Bench(dut)
@@ -214,7 +206,7 @@ async def random_networks_equal_the_emulator(dut):
     cases = [(f"seed {seed}", *random_case(seed, bench.build)) for seed in range(first, first + n_cases)]
     for text in filter(None, os.environ.get("SNN_RTL_TOPOLOGIES", "").split(",")):
         sizes = [int(x) for x in text.split("-")]
-        cases.append((f"topology {text}", *topology_case(sizes, len(cases))))
+        cases.append((f"topology {text}", *network_case(len(cases), sizes, steps=2, samples=1, rate=0.1), 7))
     failures = []
     pace_rng = np.random.default_rng(first)
     for name, artifact, spikes, out_mode in cases:
@@ -229,14 +221,6 @@ async def random_networks_equal_the_emulator(dut):
     assert not failures, f"{len(failures)} of {len(cases)} cases differ: {failures[:10]}"
 
 
-def tiny(seed: int = 1, sizes=(5, 7, 3)):
-    rng = np.random.default_rng(seed)
-    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": 4}, meta={})
-    spikes = (rng.random((4, 2, sizes[0])) < 0.5).astype(np.uint8)
-    return artifact, spikes
-
-
 async def expect_same_results(bench, artifact, spikes):
     """The loaded network still runs and equals the emulator."""
     error, words = await bench.run(artifact, spikes, 7)
@@ -249,7 +233,7 @@ async def expect_same_results(bench, artifact, spikes):
 async def bad_loads_are_refused_and_keep_the_loaded_network(dut):
     bench = Bench(dut)
     await bench.start()
-    artifact, spikes = tiny()
+    artifact, spikes = network_case()
     assert await bench.load(artifact) == 0
     good = stream.pack_network(artifact, bench.build.lanes)
 
@@ -280,7 +264,7 @@ async def bad_loads_are_refused_and_keep_the_loaded_network(dut):
 async def bad_runs_are_refused_and_a_soft_reset_recovers(dut):
     bench = Bench(dut)
     await bench.start()
-    artifact, spikes = tiny(seed=2)
+    artifact, spikes = network_case(seed=2)
     inputs = stream.pack_inputs(spikes, artifact.n_inputs)
     assert await bench.load(artifact) == 0
 

@@ -1,4 +1,4 @@
-"""Seeded random networks and inputs for the RTL-vs-emulator tests (numpy only).
+"""Seeded random networks, inputs and outputs for the RTL-vs-emulator and stream tests (numpy only).
 
 Sizes run from one neuron to the capacity edges of the IP under test; each layer
 is LIF or Izhikevich at random. Parameters are drawn half the time near values
@@ -13,6 +13,7 @@ from pynq_snn.overlay import formats
 from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.capacity import CapacityError, Requirements, check_fits
 from pynq_snn.overlay.core_build import CoreBuild
+from pynq_snn.overlay.stream import Outputs
 
 
 def fits(sizes, build: CoreBuild) -> bool:
@@ -92,6 +93,16 @@ def random_layer(rng: np.random.Generator, n_in: int, n_out: int) -> Layer:
     return Layer("izhikevich", weights, weight_shift, frac_bits, _izhikevich_params(rng, q))
 
 
+def network_case(seed: int = 1, sizes=(5, 7, 3), steps: int = 4, samples: int = 2, rate: float = 0.5):
+    """``(artifact, spikes uint8 [steps, samples, sizes[0]])``: random layers of the topology
+    ``sizes`` and input spikes that fire with probability ``rate``, for one seed."""
+    rng = np.random.default_rng(seed)
+    layers = [random_layer(rng, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    artifact = Artifact(n_inputs=sizes[0], layers=layers, encoding={"kind": "raster", "steps": steps}, meta={})
+    spikes = (rng.random((steps, samples, sizes[0])) < rate).astype(np.uint8)
+    return artifact, spikes
+
+
 def random_case(seed: int, build: CoreBuild, max_steps: int = 6, max_samples: int = 3):
     """``(artifact, spikes uint8 [T, N, n_inputs], out_mode)`` for one seed."""
     rng = np.random.default_rng(seed)
@@ -104,3 +115,15 @@ def random_case(seed: int, build: CoreBuild, max_steps: int = 6, max_samples: in
     spikes = (rng.random((steps, n_samples, sizes[0])) < rate).astype(np.uint8)
     out_mode = int(rng.choice([7, 7, 7, 1, 2, 3, 4, 5, 6]))
     return artifact, spikes, out_mode
+
+
+def random_outputs(rng: np.random.Generator, artifact: Artifact, steps: int, samples: int) -> Outputs:
+    """Random contents of every output section of ``artifact``, over their whole ranges."""
+    raster = (rng.random((steps, samples, artifact.n_outputs)) < 0.5).astype(np.uint8)
+    counts = rng.integers(0, 65536, size=(samples, artifact.n_outputs))
+    states = tuple(
+        {name: rng.integers(-32768, 32768, size=(samples, layer.n_out)).astype(np.int32)
+         for name in (("v",) if layer.neuron == "lif" else ("v", "u"))}
+        for layer in artifact.layers
+    )
+    return Outputs(raster, counts, states)
