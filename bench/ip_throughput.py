@@ -30,8 +30,9 @@ from pynq_snn.overlay.cycles import CLOCK_MHZ
 from pynq_snn.overlay.artifact import Artifact, Layer, save
 from pynq_snn.overlay.core_build import DEFAULT_BUILD
 from pynq_snn.overlay.emulator import emulate
-from pynq_snn.pipeline import TrainOptions, train
+from pynq_snn.pipeline import train
 from pynq_snn.quant.export import to_artifact
+from pynq_snn.training.options import TrainOptions
 from tables import print_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "rtl"))

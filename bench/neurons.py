@@ -17,12 +17,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from pynq_snn.host.evaluate import run_artifact  # noqa: E402
-from pynq_snn.pipeline import TrainOptions, train  # noqa: E402
+from pynq_snn.pipeline import train  # noqa: E402
 from pynq_snn.quant.export import to_artifact  # noqa: E402
 from pynq_snn.quant.qizhikevich import QuantIzhikevich  # noqa: E402
 from pynq_snn.training import surrogate  # noqa: E402
 from pynq_snn.training.neurons import NEURONS  # noqa: E402
 from pynq_snn.training.neurons.izhikevich import Izhikevich  # noqa: E402
+from pynq_snn.training.options import TrainOptions  # noqa: E402
 from tables import print_table  # noqa: E402
 
 #: (label, train options) per row of the model table.

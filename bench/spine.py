@@ -21,9 +21,10 @@ from torch import nn
 
 from pynq_snn.host.evaluate import run_artifact
 from pynq_snn.overlay.emulator import emulate
-from pynq_snn.pipeline import TrainOptions, train
+from pynq_snn.pipeline import train
 from pynq_snn.quant.export import to_artifact
 from pynq_snn.training.network import NetworkOutput
+from pynq_snn.training.options import TrainOptions
 from pynq_snn.training.trainer import fit
 from pynq_snn.verify import compare
 from tables import print_table

@@ -34,8 +34,9 @@ def main(argv=None) -> int:
 
     from pynq_snn.host.evaluate import run_artifact
     from pynq_snn.overlay.artifact import save
-    from pynq_snn.pipeline import TrainOptions, train
+    from pynq_snn.pipeline import train
     from pynq_snn.quant.export import to_artifact
+    from pynq_snn.training.options import TrainOptions
     from pynq_snn.verify import compare
 
     result = train(TrainOptions(data="digits", seed=args.seed))

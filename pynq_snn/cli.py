@@ -12,11 +12,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from . import __version__
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
+from .training.data.digits import STEPS as DIGITS_STEPS
+from .training.options import DEFAULTS, DataDefaults, TrainOptions
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -24,12 +26,31 @@ EXIT_MISMATCH = 1
 
 
 def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument("--data", choices=DATASETS, default="randman" if required else None,
-                        help="data set (default: randman for train, the artifact's for run/verify)")
+    parser.add_argument("--data", choices=DATASETS, default=TrainOptions.data if required else None,
+                        help=f"data set (default: {TrainOptions.data} for train, the artifact's for run/verify)")
     parser.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
                         help=f"fixes the data set and its train/test split (default {DEFAULT_DATA_SEED})")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="fixes initialization, shuffling and spike-encoding draws (default 0)")
+    parser.add_argument("--seed", type=int, default=TrainOptions.seed,
+                        help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
+
+
+def _per_data_set(value: Callable[[DataDefaults], object]) -> str:
+    """A per-data-set default as help text: ``"0.9 for digits, 0.95 for randman"``, or the value all share."""
+    shown = {name: str(value(defaults)) for name, defaults in DEFAULTS.items()}
+    if len(set(shown.values())) == 1:
+        return next(iter(shown.values()))
+    return ", ".join(f"{text} for {name}" for name, text in shown.items())
+
+
+def _add_epoch_options(parser: argparse.ArgumentParser, izhikevich: bool) -> None:
+    """``--epochs`` and ``--qat-epochs``; ``izhikevich`` adds the Izhikevich hidden layers' defaults to the help."""
+    epochs = (
+        ("--epochs", "float warm-up", lambda d: d.float_epochs, lambda d: d.izhikevich_epochs[0]),
+        ("--qat-epochs", "4-bit QAT", lambda d: d.qat_epochs, lambda d: d.izhikevich_epochs[1]),
+    )
+    for flag, what, lif, izh in epochs:
+        note = f"; {_per_data_set(izh)} with Izhikevich hidden layers" if izhikevich else ""
+        parser.add_argument(flag, type=int, default=None, help=f"{what} epochs (default: {_per_data_set(lif)}{note})")
 
 
 def _positive_ints(text: str) -> List[int]:
@@ -52,25 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a network: float warm-up, then 4-bit QAT; write a checkpoint")
     _add_data_options(p, required=True)
-    p.add_argument("--neuron", choices=NEURONS, default="lif",
+    p.add_argument("--neuron", choices=NEURONS, default=TrainOptions.neuron,
                    help="neuron model of every layer: lif, izh-norm (normalized Izhikevich) or izh (standard, mV)")
     p.add_argument("--output-neuron", choices=NEURONS, default=None,
                    help="neuron model of the output layer (default: --neuron)")
-    p.add_argument("--preset", default="RS",
-                   help="Izhikevich preset: RS, IB, CH (izh-norm); RS, IB, CH, FS, LTS (izh) (default RS)")
+    p.add_argument("--preset", default=TrainOptions.preset,
+                   help="Izhikevich preset: RS, IB, CH (izh-norm); RS, IB, CH, FS, LTS (izh) "
+                        f"(default {TrainOptions.preset})")
     p.add_argument("--learn-params", action="store_true",
                    help="also train the Izhikevich coefficients and levels (a*, b*, c, d), clamped to the IP's formats")
-    p.add_argument("--hidden", type=_positive_ints, default=None, help="hidden layer sizes, e.g. 128 or 256,128")
-    p.add_argument("--epochs", type=int, default=None, help="float warm-up epochs (default: per data set)")
-    p.add_argument("--qat-epochs", type=int, default=None, help="4-bit QAT epochs (default: per data set)")
-    p.add_argument("--steps", type=int, default=None, help="timesteps of rate coding (digits; default 25)")
+    hidden = _per_data_set(lambda d: ",".join(map(str, d.hidden)))
+    p.add_argument("--hidden", type=_positive_ints, default=None,
+                   help=f"hidden layer sizes, e.g. 128 or 256,128 (default {hidden})")
+    _add_epoch_options(p, izhikevich=True)
+    p.add_argument("--steps", type=int, default=None, help=f"timesteps of rate coding (digits; default {DIGITS_STEPS})")
     p.add_argument("--beta", type=float, default=None,
-                   help="LIF leak per step in [0, 1] (default: 0.9 for digits, 0.95 for randman)")
-    p.add_argument("--threshold", type=float, default=1.0, help="firing threshold (default 1.0)")
-    p.add_argument("--spike-grad", default="atan", help="surrogate gradient (default atan)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-3, help="float learning rate")
-    p.add_argument("--qat-lr", type=float, default=1e-3, help="QAT learning rate")
+                   help=f"LIF leak per step in [0, 1] (default: {_per_data_set(lambda d: d.beta)})")
+    p.add_argument("--threshold", type=float, default=TrainOptions.threshold,
+                   help=f"firing threshold (default {TrainOptions.threshold})")
+    p.add_argument("--spike-grad", default=TrainOptions.spike_grad,
+                   help=f"surrogate gradient (default {TrainOptions.spike_grad})")
+    p.add_argument("--batch-size", type=int, default=TrainOptions.batch_size,
+                   help=f"samples per minibatch (default {TrainOptions.batch_size})")
+    p.add_argument("--lr", type=float, default=TrainOptions.lr,
+                   help=f"float learning rate (default {TrainOptions.lr:g})")
+    p.add_argument("--qat-lr", type=float, default=TrainOptions.qat_lr,
+                   help=f"QAT learning rate (default {TrainOptions.qat_lr:g})")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -101,11 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("demo", help="the whole chain on the embedded default data: train, export, run, verify")
-    p.add_argument("--data", choices=DATASETS, default="randman")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", choices=DATASETS, default=TrainOptions.data,
+                   help=f"data set (default {TrainOptions.data})")
+    p.add_argument("--seed", type=int, default=TrainOptions.seed,
+                   help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
     p.add_argument("--out", default="runs/demo", help="folder for model.pt and model.snn (default runs/demo)")
-    p.add_argument("--epochs", type=int, default=None, help="float epochs (default: per data set)")
-    p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: per data set)")
+    _add_epoch_options(p, izhikevich=False)
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -117,15 +146,20 @@ def _emit(args, summary: dict, lines: List[str]) -> None:
         print(json.dumps(summary))
 
 
-def cmd_train(args) -> int:
-    from .pipeline import TrainOptions, save_checkpoint, train
-
-    options = TrainOptions(
+def train_options(args: argparse.Namespace) -> TrainOptions:
+    """The training options that ``pynq-snn train``'s parsed arguments ask for."""
+    return TrainOptions(
         data=args.data, neuron=args.neuron, output_neuron=args.output_neuron, preset=args.preset,
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
     )
+
+
+def cmd_train(args) -> int:
+    from .pipeline import save_checkpoint, train
+
+    options = train_options(args)
     result = train(options, progress=not args.quiet)
     save_checkpoint(result, args.out)
     summary = {

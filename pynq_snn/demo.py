@@ -14,7 +14,8 @@ from pathlib import Path
 def run_demo(args) -> int:
     from .host.evaluate import run_artifact
     from .host.report import report_lines
-    from .pipeline import TrainOptions, export_checkpoint, save_checkpoint, train
+    from .pipeline import export_checkpoint, save_checkpoint, train
+    from .training.options import TrainOptions
     from .verify import compare
 
     out = Path(args.out)

@@ -11,7 +11,7 @@ import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 import torch
@@ -20,64 +20,14 @@ from .overlay.artifact import Artifact, save
 from .overlay.encoding import Encoding
 from .quant.export import to_artifact
 from .quant.network import QuantSpikingMLP
-from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
+from .training.data import Dataset, encode_test_split, load_dataset
 from .training.network import NetworkConfig, SpikingMLP
+from .training.options import TrainOptions
 from .training.trainer import EpochStats, evaluate, fit
 
 CHECKPOINT_FORMAT = "pynq-snn-checkpoint"
 #: 2: a layer's neuron parameters live under ``layers.<i>.neuron``.
 CHECKPOINT_VERSION = 2
-
-#: Per data set: (hidden sizes, float epochs, QAT epochs, LIF leak beta) that reach the
-#: README's figures. Randman's one spike per channel in 100 steps needs the longer memory.
-DEFAULTS = {
-    "digits": ([128], 15, 15, 0.9),
-    "randman": ([128], 20, 10, 0.95),
-}
-
-#: Per data set: (float epochs, QAT epochs) when the hidden layers are Izhikevich
-#: neurons, which converge more slowly than LIF ones.
-IZHIKEVICH_EPOCHS = {
-    "digits": (20, 20),
-    "randman": (30, 20),
-}
-
-
-@dataclass
-class TrainOptions:
-    """Everything ``pynq-snn train`` takes. ``None`` picks the data set's default."""
-
-    data: str = "randman"
-    neuron: str = "lif"
-    output_neuron: Optional[str] = None
-    preset: str = "RS"
-    learn_params: bool = False
-    seed: int = 0
-    data_seed: int = DEFAULT_DATA_SEED
-    hidden: Optional[List[int]] = None
-    float_epochs: Optional[int] = None
-    qat_epochs: Optional[int] = None
-    steps: Optional[int] = None
-    lr: float = 2e-3
-    qat_lr: float = 1e-3
-    batch_size: int = 64
-    beta: Optional[float] = None
-    threshold: float = 1.0
-    spike_grad: str = "atan"
-
-    def resolved(self) -> "TrainOptions":
-        """A copy with every ``None`` replaced by the data set's default."""
-        if self.data not in DEFAULTS:
-            raise ValueError(f"unknown data set {self.data!r}; choose one of {', '.join(DEFAULTS)}")
-        hidden, float_epochs, qat_epochs, beta = DEFAULTS[self.data]
-        if self.neuron != "lif":
-            float_epochs, qat_epochs = IZHIKEVICH_EPOCHS[self.data]
-        values = asdict(self)
-        values["hidden"] = list(self.hidden if self.hidden is not None else hidden)
-        values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs
-        values["qat_epochs"] = qat_epochs if self.qat_epochs is None else self.qat_epochs
-        values["beta"] = beta if self.beta is None else self.beta
-        return TrainOptions(**values)
 
 
 @dataclass

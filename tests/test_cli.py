@@ -136,3 +136,19 @@ def test_help_documents_every_command(capsys):
             main([command, "--help"])
         assert exit_.value.code == 0
         assert "usage: pynq-snn " + command in capsys.readouterr().out
+
+
+def test_train_defaults_are_the_training_options_and_its_help_states_them(capsys):
+    from pynq_snn.cli import build_parser, train_options
+    from pynq_snn.training.options import DEFAULTS, TrainOptions
+
+    assert train_options(build_parser().parse_args(["train", "--out", "model.pt"])) == TrainOptions()
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for stated in (f"default {TrainOptions.lr:g}", f"default {TrainOptions.qat_lr:g}", f"default {TrainOptions.seed}",
+                   f"default {TrainOptions.batch_size}", f"default {TrainOptions.threshold}",
+                   f"default {TrainOptions.spike_grad}", f"default {TrainOptions.preset}"):
+        assert stated in help_text
+    for name, defaults in DEFAULTS.items():
+        assert f"{defaults.beta} for {name}" in help_text and f"{defaults.float_epochs} for {name}" in help_text

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from pynq_snn.pipeline import TrainOptions, load_checkpoint, save_checkpoint, train
+from pynq_snn.pipeline import load_checkpoint, save_checkpoint, train
+from pynq_snn.training.options import TrainOptions
 
 TINY = dict(data="digits", hidden=[8], float_epochs=1, qat_epochs=1, steps=4)
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .neurons import NeuronKind, neuron_kind
+from .options import DataDefaults, TrainOptions
 
 
 @dataclass
@@ -29,16 +30,17 @@ class NetworkConfig:
     unless ``output_neuron`` names another one for the last layer. LIF layers use
     ``beta`` (leak per step) and ``threshold`` (in units of the synaptic current);
     Izhikevich layers use the named ``preset``, trained too if ``learn_params``.
+    The defaults are ``pynq-snn train``'s (``training/options.py``).
     """
 
     sizes: List[int]
-    neuron: str = "lif"
-    beta: float = 0.9
-    threshold: float = 1.0
-    spike_grad: str = "atan"
-    output_neuron: Optional[str] = None
-    preset: str = "RS"
-    learn_params: bool = False
+    neuron: str = TrainOptions.neuron
+    beta: float = DataDefaults.beta
+    threshold: float = TrainOptions.threshold
+    spike_grad: str = TrainOptions.spike_grad
+    output_neuron: Optional[str] = TrainOptions.output_neuron
+    preset: str = TrainOptions.preset
+    learn_params: bool = TrainOptions.learn_params
 
     def __post_init__(self):
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):

@@ -29,10 +29,13 @@ from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
 #: Pixel counts run from 0 to this value.
 PIXEL_MAX = 16
 
+#: Timesteps of rate coding unless told otherwise.
+STEPS = 25
+
 
 def load_digits_dataset(
     data_seed: int = DEFAULT_DATA_SEED,
-    steps: int = 25,
+    steps: int = STEPS,
     gain: float = 1.0,
     test_fraction: float = 0.25,
 ) -> Dataset:

@@ -1,0 +1,82 @@
+"""What ``pynq-snn train`` takes, and every default it uses, written once.
+
+:class:`TrainOptions` holds the options and their defaults; :data:`DEFAULTS` those
+that depend on the data set. The trainer (``pynq_snn.pipeline``), the network
+description (:class:`~pynq_snn.training.network.NetworkConfig`) and the command line,
+its help text included, read them from here. Imports no torch, so the command line
+reads them cheaply.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import List, Optional, Tuple
+
+from .data import DEFAULT_DATA_SEED
+
+
+@dataclass(frozen=True)
+class DataDefaults:
+    """The defaults of one data set, those that reach the README's figures.
+
+    Attributes:
+        hidden: hidden layer sizes.
+        float_epochs, qat_epochs: epochs of float warm-up and of 4-bit QAT (LIF layers).
+        izhikevich_epochs: (float, QAT) epochs when the hidden layers are Izhikevich
+            neurons, which converge more slowly than LIF ones.
+        beta: the LIF leak per step, in [0, 1].
+    """
+
+    hidden: Tuple[int, ...]
+    float_epochs: int
+    qat_epochs: int
+    izhikevich_epochs: Tuple[int, int]
+    beta: float = 0.9
+
+
+#: Per data set. Randman's one spike per channel in 100 steps needs the longer memory.
+DEFAULTS = {
+    "digits": DataDefaults(hidden=(128,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
+    "randman": DataDefaults(hidden=(128,), float_epochs=20, qat_epochs=10, izhikevich_epochs=(30, 20), beta=0.95),
+}
+
+
+@dataclass
+class TrainOptions:
+    """Everything ``pynq-snn train`` takes. ``None`` picks the data set's default (:data:`DEFAULTS`).
+
+    ``lr`` and ``qat_lr`` are Adam's learning rates of the float warm-up and of QAT;
+    ``batch_size`` counts samples; ``threshold`` is in units of the synaptic current.
+    """
+
+    data: str = "randman"
+    neuron: str = "lif"
+    output_neuron: Optional[str] = None
+    preset: str = "RS"
+    learn_params: bool = False
+    seed: int = 0
+    data_seed: int = DEFAULT_DATA_SEED
+    hidden: Optional[List[int]] = None
+    float_epochs: Optional[int] = None
+    qat_epochs: Optional[int] = None
+    steps: Optional[int] = None
+    lr: float = 2e-3
+    qat_lr: float = 1e-3
+    batch_size: int = 64
+    beta: Optional[float] = None
+    threshold: float = 1.0
+    spike_grad: str = "atan"
+
+    def resolved(self) -> "TrainOptions":
+        """A copy with every ``None`` replaced by the data set's default."""
+        if self.data not in DEFAULTS:
+            raise ValueError(f"unknown data set {self.data!r}; choose one of {', '.join(DEFAULTS)}")
+        defaults = DEFAULTS[self.data]
+        float_epochs, qat_epochs = defaults.float_epochs, defaults.qat_epochs
+        if self.neuron != "lif":
+            float_epochs, qat_epochs = defaults.izhikevich_epochs
+        values = asdict(self)
+        values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
+        values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs
+        values["qat_epochs"] = qat_epochs if self.qat_epochs is None else self.qat_epochs
+        values["beta"] = defaults.beta if self.beta is None else self.beta
+        return TrainOptions(**values)
