@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 
 # The board's runtime on its own: the PYNQ image's numpy < 2 and pynq, and no torch.
 BOARD_VENV ?= .venv-board
-BOARD_TESTS := tests/test_pynq_seam.py tests/test_driver.py tests/test_board.py tests/test_board_path.py
+BOARD_TESTS := tests/test_pynq_seam.py tests/test_driver.py tests/test_board.py tests/test_board_path.py tests/test_imports.py
 
 $(BOARD_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BOARD_VENV)
