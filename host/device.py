@@ -175,6 +175,20 @@ def open_device(backend: str = "auto", bitstream: str = "snn.bit", timeout_s: fl
         bitstream: the overlay's ``.bit`` (its ``.hwh`` beside it), a path or a name in
             the package's bitstreams folder.
         timeout_s: the longest wait for one command, in seconds.
+
+    Example:
+        >>> import numpy as np
+        >>> from pynq_snn.host.device import open_device
+        >>> from pynq_snn.overlay.artifact import Artifact, Layer
+        >>> layer = Layer("lif", np.array([[7, -3, 5], [2, 6, -7]], dtype=np.int8), weight_shift=2,
+        ...               frac_bits=4, params={"beta": 230, "threshold": 64})  # 3 inputs, 2 LIF neurons
+        >>> artifact = Artifact(n_inputs=3, layers=(layer,), encoding={"kind": "raster", "steps": 4}, meta={})
+        >>> device = open_device("emulator")  # "auto": the board when there is one
+        >>> device.load(artifact)
+        >>> spikes = np.array([[[1, 0, 1]], [[0, 1, 0]], [[1, 1, 1]], [[0, 0, 0]]], dtype=np.uint8)  # [T, N, C]
+        >>> result = device.run(spikes)
+        >>> result.backend, result.spike_counts, result.predictions, result.cycles
+        ('emulator', array([[3, 0]]), array([0]), 32)
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")

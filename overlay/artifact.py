@@ -409,6 +409,19 @@ def load(path: PathLike) -> Artifact:
     Raises:
         FileNotFoundError: no file at ``path``.
         ArtifactError: the file is not a valid artifact; the message starts with the path.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from pynq_snn.overlay.artifact import Artifact, Layer, load, save
+        >>> layer = Layer("lif", np.array([[7, -3, 5], [2, 6, -7]], dtype=np.int8), weight_shift=2,
+        ...               frac_bits=4, params={"beta": 230, "threshold": 64})  # 3 inputs, 2 LIF neurons
+        >>> artifact = Artifact(n_inputs=3, layers=(layer,), encoding={"kind": "raster", "steps": 4}, meta={})
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save(artifact, os.path.join(folder, "tiny.snn"))
+        ...     loaded = load(os.path.join(folder, "tiny.snn"))
+        >>> loaded == artifact, loaded.sizes, loaded.n_steps
+        (True, (3, 2), 4)
     """
     path = Path(path)
     if not path.is_file():

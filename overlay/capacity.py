@@ -155,6 +155,22 @@ def check_fits(requirements: Requirements, build: CoreBuild = DEFAULT_BUILD) -> 
     to whole words of ``build.lanes`` as the IP stores it: ``sum_l ceil(n_out_l / lanes) *
     lanes <= build.neurons`` and ``sum_l n_in_l * ceil(n_out_l / lanes) * lanes <=
     build.synapses``.
+
+    Example:
+        >>> import numpy as np
+        >>> from pynq_snn.overlay.artifact import Artifact, Layer
+        >>> from pynq_snn.overlay.capacity import check_fits
+        >>> def network(neurons):  # 3 inputs, one layer of LIF neurons
+        ...     layer = Layer("lif", np.zeros((neurons, 3), dtype=np.int8), weight_shift=2, frac_bits=4,
+        ...                   params={"beta": 230, "threshold": 64})
+        ...     return Artifact(n_inputs=3, layers=(layer,), encoding={"kind": "raster", "steps": 4}, meta={})
+        >>> check_fits(network(2).requirements())  # fits: returns None
+        >>> check_fits(network(2000).requirements())
+        Traceback (most recent call last):
+        ...
+        pynq_snn.overlay.capacity.CapacityError: the network does not fit the SNN core IP:
+          - layer 0 (output, 3 -> 2000): 2000 neurons, the IP holds 1024 per layer: shrink it by 976
+          - neurons: 2000 in all layers, the IP holds 1024: remove 976 neurons
     """
     violations = _violations(requirements, build)
     if violations:

@@ -106,6 +106,23 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
 
     The input is checked against the artifact first (:func:`check_input`), its ``T`` against
     the artifact's encoding among the rest.
+
+    Example:
+        >>> import numpy as np
+        >>> from pynq_snn.overlay.artifact import Artifact, Layer
+        >>> from pynq_snn.overlay.emulator import emulate
+        >>> layer = Layer("lif", np.array([[7, -3, 5], [2, 6, -7]], dtype=np.int8), weight_shift=2,
+        ...               frac_bits=4, params={"beta": 230, "threshold": 64})  # 3 inputs, 2 LIF neurons
+        >>> artifact = Artifact(n_inputs=3, layers=(layer,), encoding={"kind": "raster", "steps": 4}, meta={})
+        >>> spikes = np.array([[[1, 0, 1]], [[0, 1, 0]], [[1, 1, 1]], [[0, 0, 0]]], dtype=np.uint8)  # [T, N, C]
+        >>> result = emulate(artifact, spikes)
+        >>> result.output_spikes[:, 0]  # [T, 2] of sample 0: neuron 0 fires at steps 0, 2 and 3
+        array([[1, 0],
+               [0, 0],
+               [1, 0],
+               [1, 0]], dtype=uint8)
+        >>> result.final_states[0]["v"]  # membranes after the last step, in state LSBs
+        array([[112,  33]], dtype=int32)
     """
     check_input(artifact, spikes)
     return emulate_layers(artifact.layers, spikes, record_rasters)

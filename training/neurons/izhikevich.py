@@ -85,6 +85,20 @@ class Izhikevich(nn.Module):
     """``spk, v, u = izh(cur, v, u)``: one timestep of a layer of Izhikevich neurons.
 
     With ``learn=True`` the coefficients and levels (``LEARNABLE``) are trained.
+
+    Example:
+        >>> import torch
+        >>> from pynq_snn.training.neurons import NEURONS
+        >>> from pynq_snn.training.neurons.izhikevich import Izhikevich
+        >>> izh = Izhikevich(NEURONS["izh-norm"].preset("RS"))  # regular spiking, normalized units
+        >>> cur = torch.tensor([[0.0, 0.05, 0.2]])  # a constant current into each of 3 neurons
+        >>> v = u = None
+        >>> counts = torch.zeros(1, 3)
+        >>> for t in range(100):
+        ...     spk, v, u = izh(cur, v, u)
+        ...     counts += spk
+        >>> counts  # spikes in 100 steps: more current, more spikes
+        tensor([[ 0.,  8., 26.]])
     """
 
     #: State tensors after the spike in the call's return, by name.

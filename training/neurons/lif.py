@@ -23,7 +23,19 @@ from .. import surrogate
 
 
 class LIF(nn.Module):
-    """``spk, mem = lif(cur, mem)``: one timestep of a layer of LIF neurons."""
+    """``spk, mem = lif(cur, mem)``: one timestep of a layer of LIF neurons.
+
+    Example:
+        >>> import torch
+        >>> from pynq_snn.training.neurons.lif import LIF
+        >>> lif = LIF(beta=0.5, threshold=1.0)
+        >>> spk, mem = lif(torch.tensor([[0.6, 1.5, 0.0]]))  # first step: mem starts at 0
+        >>> spk, mem
+        (tensor([[0., 1., 0.]]), tensor([[0.6000, 1.5000, 0.0000]]))
+        >>> spk, mem = lif(torch.tensor([[0.6, 0.0, 0.0]]), mem)  # neuron 1's spike subtracts the threshold
+        >>> spk, mem
+        (tensor([[0., 0., 0.]]), tensor([[ 0.9000, -0.2500,  0.0000]]))
+    """
 
     #: State tensors after the spike in the call's return, by name.
     STATE_NAMES = ("v",)
