@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pynq_snn.training.neurons import LIF
+from pynq_snn.training.neurons.lif import LIF
 
 
 @settings(max_examples=25, deadline=None)
