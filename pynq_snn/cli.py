@@ -1,4 +1,4 @@
-"""Command line: ``pynq-snn {train,export,run,verify,info,demo}``.
+"""Command line: ``pynq-snn {train,export,run,verify,info,demo,sweep}``.
 
 Every command that reads data takes ``--data`` and ``--data-seed`` (the data set
 and its train/test split, one default for all commands) and ``--seed`` (weight
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 from . import __version__
+from .cli_sweep import add_parser as add_sweep_parser
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 from .training.data.digits import STEPS as DIGITS_STEPS
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="folder for model.pt and model.snn (default runs/demo)")
     _add_epoch_options(p, izhikevich=False)
     p.add_argument("--json", action="store_true")
+
+    add_sweep_parser(sub)
     return parser
 
 
@@ -205,7 +208,7 @@ def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
     if recorded is not None and recorded != data_seed:
         print(f"warning: the model was trained with --data-seed {recorded}, evaluating with {data_seed}: "
               "its test split may overlap the training data", file=sys.stderr)
-    dataset = load_dataset(data, data_seed)
+    dataset = load_dataset(data, data_seed, steps=artifact.n_steps)  # a raster's T is the artifact's
     return encode_test_split(dataset, Encoding.from_dict(artifact.encoding), seed), dataset.test.y, data
 
 
@@ -327,9 +330,17 @@ def cmd_demo(args) -> int:
     return run_demo(args)
 
 
+def cmd_sweep(args) -> int:
+    from .cli_sweep import sweep
+
+    summary, lines = sweep(args)
+    _emit(args, summary, lines)
+    return 0
+
+
 COMMANDS = {
     "train": cmd_train, "export": cmd_export, "run": cmd_run, "verify": cmd_verify, "info": cmd_info,
-    "demo": cmd_demo,
+    "demo": cmd_demo, "sweep": cmd_sweep,
 }
 
 
