@@ -141,7 +141,7 @@ def pack_network(artifact: Artifact, lanes: int) -> np.ndarray:
        of ``lanes`` weights, each sent as ``lanes / 8`` stream words, lowest neurons first;
        nibble ``k`` (bits ``4k+3..4k``) is a 4-bit two's complement weight; padding neurons 0.
 
-    Length: :func:`image_words`. ``lanes`` must be a positive multiple of 8. Capacity is
+    Length: :func:`image_words`. ``lanes`` is a power of two, at least 8. Capacity is
     not checked here (see ``capacity.check_fits``); the IP refuses an image too large.
     """
     lanes = check_lanes(lanes)
