@@ -24,6 +24,7 @@ import numpy as np
 from . import formats, registers
 from .artifact import Artifact, ArtifactError, Layer, WeightShape
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, WEIGHTS_PER_WORD, CoreBuild, ceil_div, padded, row_words
+from .neurons import MODELS, MODELS_BY_CODE
 from .stream import (
     COUNTS_PER_WORD,
     DESCRIPTOR_FIELDS,
@@ -63,7 +64,7 @@ class ImageLayer(WeightShape):
     """One layer of a network image, as the IP reads it.
 
     Attributes:
-        neuron: ``"lif"`` or ``"izhikevich"`` (D1[1:0] = 0 or 1).
+        neuron: the name of the model whose hardware code D1[1:0] holds (:data:`~.neurons.MODELS`).
         frac_bits: ``F``, D1[7:4].
         square_shift: ``Q``, D1[12:8]; only Izhikevich layers use it.
         beta: D1[24:16]; only LIF layers use it.
@@ -82,22 +83,17 @@ class ImageLayer(WeightShape):
     def to_layer(self) -> Layer:
         """The layer as an artifact :class:`~.artifact.Layer` (checked when an Artifact holds it).
 
-        An Izhikevich layer gets ``weight_shift = Q - F`` and the twelve fields as its params. A
-        LIF layer gets ``beta`` and ``threshold``, and ``weight_shift = 0``: the image does not
-        carry a LIF layer's weight shift, and LIF arithmetic in state LSBs does not depend on it.
-        Fields a model does not use are dropped (the IP ignores them), except a LIF ``v_init``,
-        where the IP starts a LIF layer: an artifact's LIF layer starts at 0, so a non-zero
-        ``v_init`` raises ArtifactError.
+        Its model reads its weight shift and parameters from the descriptor fields
+        (``NeuronModel.from_descriptor``); fields a model does not use are dropped, as the IP
+        ignores them. Raises ArtifactError where the fields leave the artifact's formats
+        although the IP would run them (a LIF layer with ``v_init`` != 0).
         """
-        if self.neuron == "izhikevich":
-            return Layer("izhikevich", self.weights, self.square_shift - self.frac_bits, self.frac_bits,
-                         dict(self.fields))
-        if self.fields["v_init"]:
-            raise ArtifactError(
-                f"a LIF layer with v_init {self.fields['v_init']}: the IP starts it there, an artifact at 0"
-            )
-        return Layer("lif", self.weights, 0, self.frac_bits,
-                     {"beta": self.beta, "threshold": self.fields["threshold"]})
+        fields = {**self.fields, "square_shift": self.square_shift, "beta": self.beta}
+        try:
+            weight_shift, params = MODELS[self.neuron].from_descriptor(fields, self.frac_bits)
+        except ValueError as exc:
+            raise ArtifactError(str(exc)) from None
+        return Layer(self.neuron, self.weights, weight_shift, self.frac_bits, params)
 
 
 @dataclass(frozen=True)
@@ -195,19 +191,20 @@ def unpack_network(words: Sequence[int], build: CoreBuild = DEFAULT_BUILD) -> Ne
         if n_in > build.fan_in or n_out > build.neurons_per_layer:
             problems[0].append((registers.ERR_CAPACITY, f"layer {index}: n_in {n_in}, n_out {n_out}: the IP takes "
                                                         f"{build.fan_in} inputs and {build.neurons_per_layer} neurons"))
-        if model > 1 or frac_bits > formats.FRAC_BITS_MAX or beta > formats.BETA_ONE or (
-                model == 1 and square_shift > formats.SQUARE_SHIFT_MAX):
-            problems[1].append((registers.ERR_PARAM, f"layer {index}: model {model}, F {frac_bits}, beta {beta}, "
-                                                     f"Q {square_shift}: out of range"))
-        if model == 0 and fields["threshold"] < 1:
-            problems[2].append((registers.ERR_PARAM, f"layer {index}: LIF threshold {fields['threshold']} < 1"))
+        if model not in MODELS_BY_CODE or frac_bits > formats.FRAC_BITS_MAX or beta > formats.BETA_ONE:
+            problems[1].append((registers.ERR_PARAM, f"layer {index}: model {model}, F {frac_bits}, beta {beta}: "
+                                                     f"out of range"))
+        if model in MODELS_BY_CODE:
+            found = MODELS_BY_CODE[model].descriptor_problems({**fields, "square_shift": square_shift, "beta": beta})
+            for word, reason in found:
+                problems[word].append((registers.ERR_PARAM, f"layer {index}: {reason}"))
         if index == n_layers - 1 and (weight_total > build.weight_words or state_total > build.state_words):
             problems[7].append((registers.ERR_CAPACITY, f"{weight_total} weight words and {state_total} state words, "
                                                         f"the IP holds {build.weight_words} and {build.state_words}"))
         for offset, found in enumerate(problems):
             _settle(found, at + offset, last)
         sizes.append((n_in, n_out))
-        heads.append(dict(neuron="izhikevich" if model else "lif", frac_bits=frac_bits,
+        heads.append(dict(neuron=MODELS_BY_CODE[model].name, frac_bits=frac_bits,
                           square_shift=square_shift, beta=beta, fields=fields))
     start = 1 + registers.DESCRIPTOR_WORDS * n_layers
     expected = start + lanes // WEIGHTS_PER_WORD * weight_total
@@ -296,11 +293,12 @@ def pack_outputs(outputs: Outputs, artifact: Artifact, out_mode: int) -> np.ndar
         if states is None or len(states) != len(artifact.layers):
             raise ValueError(f"OUT_MODE selects the states, which must hold the {len(artifact.layers)} layers")
         for index, (layer, state) in enumerate(zip(artifact.layers, states)):
-            v = _section(state.get("v"), f"layer {index} v", 2, layer.n_out, formats.STATE_MIN, formats.STATE_MAX)
-            u = 0
-            if layer.neuron == "izhikevich":
-                u = _section(state.get("u"), f"layer {index} u", 2, layer.n_out, formats.STATE_MIN, formats.STATE_MAX)
-            blocks.append(v & 0xFFFF | (u & 0xFFFF) << 16)
+            word = 0
+            for half, name in enumerate(MODELS[layer.neuron].state_names):
+                value = _section(state.get(name), f"layer {index} {name}", 2, layer.n_out,
+                                 formats.STATE_MIN, formats.STATE_MAX)
+                word = word | (value & 0xFFFF) << 16 * half
+            blocks.append(word)
     if not blocks:
         return np.zeros(0, dtype=np.uint32)
     if len({block.shape[0] for block in blocks}) != 1:

@@ -33,6 +33,7 @@ from . import registers as reg
 from .artifact import Artifact
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
 from .emulator import emulate_layers
+from .neurons import ALL_MODELS_MASK
 
 #: Registers are 32 bits wide.
 WORD_MASK = 0xFFFFFFFF
@@ -75,7 +76,7 @@ class EmulatedCore:
         self.build = build
         self._fixed = {
             reg.ID: reg.ID_VALUE, reg.VERSION: reg.VERSION_VALUE, **build.capability_registers(),
-            reg.CAP_MODELS: reg.CAP_MODEL_LIF | reg.CAP_MODEL_IZHIKEVICH, reg.CAP_STREAM_BITS: reg.STREAM_BITS,
+            reg.CAP_MODELS: ALL_MODELS_MASK, reg.CAP_STREAM_BITS: reg.STREAM_BITS,
         }
         self.reset()
 

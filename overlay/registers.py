@@ -72,10 +72,9 @@ CAP_FAN_IN = 0x48
 CAP_WEIGHT_WORDS = 0x4C
 CAP_LAYERS = 0x50
 CAP_STEPS = 0x54
-#: ``CAP_MODELS`` bits: the neuron models the build supports.
+#: ``CAP_MODELS``: bit ``code`` is set when the build runs the neuron model of that hardware
+#: code (``overlay/neurons``: ``NeuronModel.capability_bit``).
 CAP_MODELS = 0x58
-CAP_MODEL_LIF = 1 << 0
-CAP_MODEL_IZHIKEVICH = 1 << 1
 #: Width of both streams' TDATA, in bits (32).
 CAP_STREAM_BITS = 0x5C
 
@@ -115,8 +114,6 @@ IMAGE_MAGIC = 0x534E4E00
 IMAGE_LAYERS_MAX = 0xFF
 #: Descriptor words per layer in a network image.
 DESCRIPTOR_WORDS = 8
-#: Model field D1[1:0] of a layer descriptor, by artifact neuron name.
-MODEL_CODES: Dict[str, int] = {"lif": 0, "izhikevich": 1}
 #: Bits per stream word (TDATA width).
 STREAM_BITS = 32
 

@@ -28,6 +28,7 @@ import numpy as np
 from . import registers
 from .artifact import Artifact, Layer
 from .core_build import SPIKES_PER_WORD, WEIGHTS_PER_WORD, ceil_div, check_lanes, padded, row_words
+from .neurons import MODELS
 
 #: Spike counts (16-bit halves) per stream word.
 COUNTS_PER_WORD = 2
@@ -36,6 +37,8 @@ SIZE_FIELD_MAX = 2 ** 15 - 1
 #: The 16-bit fields of descriptor words D2..D7 in order: field ``k`` is bits [15:0] (``k``
 #: even) or [31:16] (``k`` odd) of word ``D(2 + k // 2)``. LIF layers use ``threshold`` alone.
 DESCRIPTOR_FIELDS = ("threshold", "v_init", "u_init", "a0", "a1", "a2", "a3", "b1", "b2", "b3", "c", "d")
+#: The model-specific fields of descriptor word D1: ``square_shift`` Q [12:8] and ``beta`` [24:16].
+D1_FIELDS = ("square_shift", "beta")
 
 
 def _is_int(value: object) -> bool:
@@ -95,20 +98,14 @@ def _descriptor(index: int, layer: Layer) -> list:
                 f"layer {index}: {name} = {size} does not fit its 16-bit signed descriptor field "
                 f"(at most {SIZE_FIELD_MAX})"
             )
-    p = layer.params
-    model = registers.MODEL_CODES[layer.neuron]
-    izhikevich = layer.neuron == "izhikevich"
-    square_shift = layer.weight_shift + layer.frac_bits if izhikevich else 0
-    beta = 0 if izhikevich else p["beta"]
-
-    def get(name: str) -> int:
-        return p[name] if izhikevich else 0
+    model = MODELS[layer.neuron]
+    fields = {**dict.fromkeys(DESCRIPTOR_FIELDS + D1_FIELDS, 0), **model.to_descriptor(layer)}
 
     def pair(low: int, high: int) -> int:
         return _half(low) | _half(high) << 16
 
-    d1 = model | layer.frac_bits << 4 | square_shift << 8 | beta << 16
-    halves = [p["threshold"]] + [get(name) for name in DESCRIPTOR_FIELDS[1:]]
+    d1 = model.code | layer.frac_bits << 4 | fields["square_shift"] << 8 | fields["beta"] << 16
+    halves = [fields[name] for name in DESCRIPTOR_FIELDS]
     return [layer.n_in | layer.n_out << 16, d1] + [pair(lo, hi) for lo, hi in zip(halves[::2], halves[1::2])]
 
 
@@ -294,9 +291,8 @@ def unpack_outputs(
         found = []
         for layer in artifact.layers:
             block = per_sample[:, at: at + layer.n_out]
-            entry = {"v": _signed16(block & 0xFFFF)}
-            if layer.neuron == "izhikevich":
-                entry["u"] = _signed16(block >> 16)
+            entry = {name: _signed16(block >> 16 * half & 0xFFFF)
+                     for half, name in enumerate(MODELS[layer.neuron].state_names)}
             found.append(entry)
             at += layer.n_out
         states = tuple(found)

@@ -17,22 +17,20 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import torch
-from torch import nn
 
 from ..overlay import formats
-from ..training import surrogate
 from ..training.neurons.lif import LIF
 from .fixed_point import LayerFormat, floor_ste, lif_format, saturate
 
 
-class QuantLIF(nn.Module):
+class QuantLIF(LIF):
     """``spk, v = qlif(drive, v)``: one timestep of LIF neurons in the IP's integers.
 
-    The float :class:`~pynq_snn.training.neurons.lif.LIF`'s call shape and parameters
-    (``beta`` in [0, 1], ``threshold`` > 0, in units of the synaptic current). Its
-    integers depend on the layer's weight scale, which QAT moves: the layer calls
-    :meth:`quantize` with the current weight shift before stepping, and ``drive`` and
-    ``v`` are in the state LSBs that call returns.
+    A :class:`~pynq_snn.training.neurons.lif.LIF` (same parameters: ``beta`` in [0, 1],
+    ``threshold`` > 0 in units of the synaptic current; same call shape) whose step is
+    the contract's integer update. Its integers depend on the layer's weight scale,
+    which QAT moves: the layer calls :meth:`quantize` with the current weight shift
+    before stepping, and ``drive`` and ``v`` are in the state LSBs that call returns.
 
     Example:
         >>> import torch
@@ -49,18 +47,9 @@ class QuantLIF(nn.Module):
 
     #: The IP's model this neuron runs as (``overlay/neurons``).
     hardware = "lif"
-    #: State tensors after the spike in the call's return, by name.
-    STATE_NAMES = ("v",)
 
     def __init__(self, beta: float = 0.9, threshold: float = 1.0, spike_grad: str = "atan"):
-        super().__init__()
-        if not 0.0 <= beta <= 1.0:
-            raise ValueError(f"beta must be in [0, 1], got {beta}")
-        if not threshold > 0:
-            raise ValueError(f"threshold must be > 0, got {threshold}")
-        self.beta = float(beta)
-        self.threshold = float(threshold)
-        self.spike = surrogate.get(spike_grad)
+        super().__init__(beta, threshold, spike_grad)
         self._format: Optional[LayerFormat] = None
 
     @classmethod

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
-from pynq_snn.overlay.neurons import ALL_MODELS_MASK, MODELS, model_of_code
+from pynq_snn.overlay.neurons import ALL_MODELS_MASK, MODELS, MODELS_BY_CODE
 from pynq_snn.quant.network import quant_neuron
 from pynq_snn.training.network import NetworkConfig
 from pynq_snn.training.neurons import NEURONS, neuron_kind
@@ -18,16 +18,15 @@ def test_names_and_hardware_codes_are_unique_and_found_both_ways():
     assert sorted(codes) == list(range(len(MODELS)))
     assert {name: model.code for name, model in MODELS.items()} == {"lif": 0, "izhikevich": 1}
     for model in MODELS.values():
-        assert model_of_code(model.code) is model
+        assert MODELS_BY_CODE[model.code] is model
     assert ALL_MODELS_MASK == 0x3
-    with pytest.raises(KeyError, match="no neuron model has hardware code 3"):
-        model_of_code(3)
 
 
 def test_every_model_has_a_threshold_and_states_its_registers():
     rng = np.random.default_rng(0)
     for model in MODELS.values():
         assert "threshold" in model.params
+        assert 1 <= len(model.state_names) <= 2  # the 16-bit halves of one output state word
         layer = Layer(model.name, np.ones((4, 3), dtype=np.int8), 2, 3, random_params(rng, model))
         state = model.initial_state(5, layer)
         for register in state[: len(model.state_names)]:

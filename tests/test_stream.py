@@ -14,6 +14,7 @@ import pytest
 
 from pynq_snn.overlay import formats, registers
 from pynq_snn.overlay.artifact import Artifact, Layer
+from pynq_snn.overlay.neurons import MODELS
 from pynq_snn.overlay.stream import (
     Outputs,
     image_words,
@@ -372,4 +373,4 @@ def test_register_constants_match_the_map():
     assert (registers.OUT_RASTER, registers.OUT_COUNTS, registers.OUT_STATES) == (1, 2, 4)
     assert (registers.CAP_LANES, registers.CAP_STREAM_BITS, registers.NET_STATE_WORDS) == (0x40, 0x5C, 0x70)
     assert registers.IMAGE_MAGIC == 0x534E4E00 and registers.DESCRIPTOR_WORDS == 8
-    assert registers.MODEL_CODES == {"lif": 0, "izhikevich": 1}
+    assert {name: model.code for name, model in MODELS.items()} == {"lif": 0, "izhikevich": 1}

@@ -8,7 +8,7 @@ touches.
 
 >>> sorted(MODELS)
 ['izhikevich', 'lif']
->>> MODELS["izhikevich"].state_names, model_of_code(0).name
+>>> MODELS["izhikevich"].state_names, MODELS_BY_CODE[0].name
 (('v', 'u'), 'lif')
 """
 from __future__ import annotations
@@ -21,16 +21,10 @@ from .model import NeuronModel
 #: Every model the IP knows, by its artifact name.
 MODELS: Dict[str, NeuronModel] = {model.name: model for model in (lif.MODEL, izhikevich.MODEL)}
 
+#: The same models by hardware code (descriptor field ``D1[1:0]``).
+MODELS_BY_CODE: Dict[int, NeuronModel] = {model.code: model for model in MODELS.values()}
+
 #: ``CAP_MODELS`` of a build with every model: one bit per model, bit ``code``.
 ALL_MODELS_MASK = sum(model.capability_bit for model in MODELS.values())
 
-
-def model_of_code(code: int) -> NeuronModel:
-    """The model with hardware code ``code``; KeyError if there is none."""
-    for model in MODELS.values():
-        if model.code == code:
-            return model
-    raise KeyError(f"no neuron model has hardware code {code}")
-
-
-__all__ = ["ALL_MODELS_MASK", "MODELS", "NeuronModel", "model_of_code"]
+__all__ = ["ALL_MODELS_MASK", "MODELS", "MODELS_BY_CODE", "NeuronModel"]

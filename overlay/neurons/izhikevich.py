@@ -88,6 +88,13 @@ def from_descriptor(fields: Mapping[str, int], frac_bits: int) -> Tuple[int, Dic
     return fields["square_shift"] - frac_bits, {name: fields[name] for name in COEFFICIENTS + LEVELS}
 
 
+def descriptor_problems(fields: Mapping[str, int]) -> List[Tuple[int, str]]:
+    """The IP refuses a square shift Q (D1[12:8]) above SQUARE_SHIFT_MAX."""
+    if fields["square_shift"] > formats.SQUARE_SHIFT_MAX:
+        return [(1, f"Izhikevich Q {fields['square_shift']} > {formats.SQUARE_SHIFT_MAX}")]
+    return []
+
+
 MODEL = NeuronModel(
     name="izhikevich",
     code=1,
@@ -101,4 +108,5 @@ MODEL = NeuronModel(
     layer_problems=layer_problems,
     to_descriptor=to_descriptor,
     from_descriptor=from_descriptor,
+    descriptor_problems=descriptor_problems,
 )

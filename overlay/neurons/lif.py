@@ -78,6 +78,13 @@ def from_descriptor(fields: Mapping[str, int], frac_bits: int) -> Tuple[int, Dic
     return 0, {"beta": fields["beta"], "threshold": fields["threshold"]}
 
 
+def descriptor_problems(fields: Mapping[str, int]) -> List[Tuple[int, str]]:
+    """The IP refuses a LIF threshold below 1 (D2[15:0], signed)."""
+    if fields["threshold"] < formats.THRESHOLD_MIN:
+        return [(2, f"LIF threshold {fields['threshold']} < {formats.THRESHOLD_MIN}")]
+    return []
+
+
 MODEL = NeuronModel(
     name="lif",
     code=0,
@@ -91,4 +98,5 @@ MODEL = NeuronModel(
     layer_problems=layer_problems,
     to_descriptor=to_descriptor,
     from_descriptor=from_descriptor,
+    descriptor_problems=descriptor_problems,
 )

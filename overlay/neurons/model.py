@@ -32,7 +32,9 @@ class NeuronModel:
         params: integer parameter name -> ``(min, max)``, both inclusive. Every model
             has a ``threshold`` in state LSBs.
         state_names: the architectural state registers, in state-tuple order; the
-            final states of a run are reported under these names.
+            final states of a run are reported under these names, and the output
+            stream carries them as the 16-bit halves of one state word, the first in
+            bits [15:0] and the second in bits [31:16] (so a model has one or two).
         initial_state: ``initial_state(n_samples, layer)``: the state tuple of a fresh
             sample, arrays [n_samples, n_out].
         step: ``step(state, drive, layer) -> (state, spikes)``: one timestep, ``drive``
@@ -45,6 +47,10 @@ class NeuronModel:
         from_descriptor: ``from_descriptor(fields, frac_bits) -> (weight_shift, params)``:
             the inverse, from every decoded field; raises ValueError where the fields
             leave the artifact's formats although the IP would run them.
+        descriptor_problems: ``descriptor_problems(fields) -> [(word, reason)]``: the
+            fields of a descriptor that the IP refuses with ``PARAM`` for this model
+            (beyond the checks common to every model), each with the index of the
+            descriptor word (0..7) that carries it.
     """
 
     name: str
@@ -56,6 +62,7 @@ class NeuronModel:
     layer_problems: Callable[[Any], List[str]]
     to_descriptor: Callable[[Any], Dict[str, int]]
     from_descriptor: Callable[[Mapping[str, int], int], Tuple[int, Dict[str, int]]]
+    descriptor_problems: Callable[[Mapping[str, int]], List[Tuple[int, str]]]
 
     @property
     def capability_bit(self) -> int:
