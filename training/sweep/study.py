@@ -7,6 +7,7 @@ objectives and the same spec; otherwise it stops with one line that says what di
 """
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Sequence, Tuple
 
 import optuna
@@ -68,7 +69,9 @@ def open_sweep(
             study = optuna.create_study(study_name=name, storage=storage, directions=directions, sampler=sampler)
         except optuna.exceptions.DuplicatedStudyError:  # another worker made it first
             return open_sweep(storage, name, spec, sampler)
-        study.set_metric_names(names)
+        with warnings.catch_warnings():  # metric names are experimental in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(names)
         study.set_user_attr(SPEC_ATTR, spec.to_dict())
         study.set_user_attr(FORMAT_ATTR, FORMAT_VERSION)
         return study
