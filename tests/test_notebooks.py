@@ -93,3 +93,13 @@ def test_desktop_notebook_trains_exports_verifies_and_runs(notebook_dir):
     assert "running on the bit-exact emulator" in text  # open_device("auto") said so on stderr
     assert (notebook_dir / "runs" / "model.snn").is_file()
     assert images_in(nb) == 4  # accuracy per epoch, energy, rasters, accuracies
+
+
+def test_sweep_notebook_sweeps_and_draws_the_front(notebook_dir):
+    pytest.importorskip("optuna")
+    nb = execute(notebook_dir / "sweep.ipynb", timeout=300)
+    text = text_of(nb)
+    assert "4 complete" in text
+    assert "Pareto front of 4 complete trials" in text
+    assert images_in(nb) == 1
+    assert (notebook_dir / "runs" / "sweep_best.snn").is_file()
