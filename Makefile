@@ -42,6 +42,8 @@ bench: setup
 	$(PY) bench/ip_throughput.py
 	$(PY) bench/ip_resources.py
 	$(PY) bench/host_overhead.py
+	$(PY) bench/sweep.py
+	$(PY) bench/sweep.py --case randman-chip
 
 # many more random RTL-vs-emulator cases than CI runs
 soak: setup
