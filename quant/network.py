@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Dict, Mapping, Sequence, Tuple, Type
 
+import snntorch as snn
 import torch
 from brevitas.nn import QuantLinear
 from brevitas.quant import Int8WeightPerTensorFixedPoint
@@ -20,13 +21,12 @@ from torch import nn
 from ..overlay import formats
 from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers, run_neuron
 from ..training.neurons.izhikevich import Izhikevich
-from ..training.neurons.lif import LIF
 from .fixed_point import LayerFormat, weight_shift_from_scale
 from .qizhikevich import QuantIzhikevich
 from .qlif import QuantLIF
 
 #: The quantized twin of each float neuron class.
-QUANT_NEURONS: Mapping[Type[nn.Module], Type[nn.Module]] = {LIF: QuantLIF, Izhikevich: QuantIzhikevich}
+QUANT_NEURONS: Mapping[Type[nn.Module], Type[nn.Module]] = {snn.Leaky: QuantLIF, Izhikevich: QuantIzhikevich}
 
 
 def quant_neuron(neuron: nn.Module) -> nn.Module:

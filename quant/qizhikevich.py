@@ -20,24 +20,24 @@ import copy
 from typing import Dict, Optional, Tuple
 
 import torch
-from torch import nn
 
 from ..overlay import formats
-from ..training import surrogate
-from ..training.neurons.izhikevich import Izhikevich, IzhikevichParameters
+from ..training.neurons.izhikevich import Izhikevich
+from ..training.neurons.lif import SpikeGrad
 from ..training.neurons.presets import IzhikevichParams
 from .fixed_point import LayerFormat, floor_ste, izhikevich_frac_bits, izhikevich_integers, saturate
 
 _COEF_ONE = float(2 ** formats.COEF_FRAC_BITS)
 
 
-class QuantIzhikevich(nn.Module):
+class QuantIzhikevich(Izhikevich):
     """``spk, v, u = qizh(drive, v, u)``: one timestep of Izhikevich neurons in the IP's integers.
 
-    The float :class:`~pynq_snn.training.neurons.izhikevich.Izhikevich`'s call shape and
-    parameters (``params``, learnable with ``learn=True``). The layer calls
-    :meth:`quantize` with the current weight shift before stepping; ``drive``, ``v`` and
-    ``u`` are then in state LSBs ``2**-Q``, ``Q`` the value that call returns.
+    An :class:`~pynq_snn.training.neurons.izhikevich.Izhikevich` (same parameters,
+    learnable with ``learn=True``; same call shape) whose step is the contract's integer
+    update. The layer calls :meth:`quantize` with the current weight shift before
+    stepping; ``drive``, ``v`` and ``u`` are then in state LSBs ``2**-Q``, ``Q`` the
+    value that call returns.
 
     Example:
         >>> import torch
@@ -52,13 +52,9 @@ class QuantIzhikevich(nn.Module):
 
     #: The IP's model this neuron runs as (``overlay/neurons``).
     hardware = "izhikevich"
-    #: State tensors after the spike in the call's return, by name.
-    STATE_NAMES = ("v", "u")
 
-    def __init__(self, params: IzhikevichParams, spike_grad: str = "atan", learn: bool = False):
-        super().__init__()
-        self.params = IzhikevichParameters(params, learn)
-        self.spike = surrogate.get(spike_grad)
+    def __init__(self, params: IzhikevichParams, spike_grad: SpikeGrad = "atan", learn: bool = False):
+        super().__init__(params, spike_grad=spike_grad, learn=learn)
         self._integers: Optional[Dict[str, torch.Tensor]] = None
         self._square_shift = 0
 
@@ -66,9 +62,8 @@ class QuantIzhikevich(nn.Module):
     def from_float(cls, neuron: Izhikevich) -> "QuantIzhikevich":
         """The quantized twin of a float Izhikevich neuron: its parameters (learned values and
         learnability included) and surrogate."""
-        quant = cls(neuron.params.current())
+        quant = cls(neuron.params.current(), neuron.spike_grad)
         quant.params = copy.deepcopy(neuron.params)
-        quant.spike = neuron.spike
         return quant
 
     def _frac_bits(self, weight_shift: int, fan_in: int) -> int:
@@ -87,9 +82,9 @@ class QuantIzhikevich(nn.Module):
         self._integers = izhikevich_integers(self.params, self._square_shift)
         return self._square_shift
 
-    def forward(
-        self, drive: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def step(self, drive: torch.Tensor, v: Optional[torch.Tensor], u: Optional[torch.Tensor]
+             ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One timestep in state LSBs from explicit states (``None``: ``v_init``, ``u_init``)."""
         if self._integers is None:
             raise RuntimeError("call quantize(weight_shift, fan_in) before stepping a QuantIzhikevich")
         p, shift = self._integers, self._square_shift
@@ -105,4 +100,4 @@ class QuantIzhikevich(nn.Module):
         v_new = saturate(v + dv)
         u_new = saturate(u + du)
         spike_scale = max(self.params.scale * 2.0 ** shift, 1.0)
-        return self.spike((v_new - p["threshold"]) / spike_scale).float(), v_new, u_new
+        return self.spike_grad((v_new - p["threshold"]) / spike_scale).float(), v_new, u_new

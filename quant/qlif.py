@@ -16,52 +16,54 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
+import snntorch as snn
 import torch
 
 from ..overlay import formats
-from ..training.neurons.lif import LIF
+from ..training.neurons.lif import SpikeGrad, check_lif, spike_function
 from .fixed_point import LayerFormat, floor_ste, lif_format, saturate
 
 
-class QuantLIF(LIF):
+class QuantLIF(snn.Leaky):
     """``spk, v = qlif(drive, v)``: one timestep of LIF neurons in the IP's integers.
 
-    A :class:`~pynq_snn.training.neurons.lif.LIF` (same parameters: ``beta`` in [0, 1],
-    ``threshold`` > 0 in units of the synaptic current; same call shape) whose step is
-    the contract's integer update. Its integers depend on the layer's weight scale,
-    which QAT moves: the layer calls :meth:`quantize` with the current weight shift
-    before stepping, and ``drive`` and ``v`` are in the state LSBs that call returns.
+    An ``snn.Leaky`` (same parameters: ``beta`` in [0, 1], ``threshold`` > 0 in units
+    of the synaptic current, ``spike_grad``; same call shape) whose step is the
+    contract's integer update. Its integers depend on the layer's weight scale, which
+    QAT moves: the layer calls :meth:`quantize` with the current weight shift before
+    stepping, and ``drive`` and ``v`` are in the state LSBs that call returns. The
+    surrogate sees ``(v - theta) / theta``, the membrane in units of the threshold.
 
     Example:
         >>> import torch
         >>> neuron = QuantLIF(beta=0.5, threshold=1.0)
-        >>> neuron.quantize(weight_shift=0, fan_in=1)  # e + F: 1.0 is 2**12 state LSBs
-        12
-        >>> spk, v = neuron(torch.tensor([5000.0]))
+        >>> neuron.quantize(weight_shift=0, fan_in=1)  # e + F: the threshold is 2**8 state LSBs
+        8
+        >>> spk, v = neuron(torch.tensor([300.0]))
         >>> spk.item(), v.item()
-        (1.0, 5000.0)
-        >>> spk, v = neuron(torch.tensor([0.0]), v)  # floor(5000 / 2) - 4096
+        (1.0, 300.0)
+        >>> spk, v = neuron(torch.tensor([0.0]), v)  # floor(300 / 2) - 256
         >>> spk.item(), v.item()
-        (0.0, -1596.0)
+        (0.0, -106.0)
     """
 
     #: The IP's model this neuron runs as (``overlay/neurons``).
     hardware = "lif"
 
-    def __init__(self, beta: float = 0.9, threshold: float = 1.0, spike_grad: str = "atan"):
-        super().__init__(beta, threshold, spike_grad)
+    def __init__(self, beta: float = 0.9, threshold: float = 1.0, spike_grad: SpikeGrad = "atan"):
+        check_lif(beta, threshold)
+        super().__init__(beta=beta, threshold=threshold, spike_grad=spike_function(spike_grad),
+                         reset_mechanism="subtract")
         self._format: Optional[LayerFormat] = None
 
     @classmethod
-    def from_float(cls, neuron: LIF) -> "QuantLIF":
-        """The quantized twin of a float LIF: same leak, threshold and surrogate."""
-        quant = cls(neuron.beta, neuron.threshold)
-        quant.spike = neuron.spike
-        return quant
+    def from_float(cls, neuron: snn.Leaky) -> "QuantLIF":
+        """The quantized twin of a float ``snn.Leaky``: same leak, threshold and surrogate."""
+        return cls(float(neuron.beta), float(neuron.threshold), neuron.spike_grad)
 
     def integer_format(self, weight_shift: int, fan_in: int) -> LayerFormat:
         """The layer's integers for weight scale ``2**-weight_shift``: ``F``, ``beta_q``, ``theta``."""
-        return lif_format(weight_shift, fan_in, self.beta, self.threshold)
+        return lif_format(weight_shift, fan_in, float(self.beta), float(self.threshold))
 
     def quantize(self, weight_shift: int, fan_in: int) -> int:
         """Fix the integers for the next steps; return the state LSB exponent ``e + F``."""
@@ -77,4 +79,4 @@ class QuantLIF(LIF):
         leak = floor_ste(v * (beta_q / formats.BETA_ONE))
         reset = (v > theta).to(v.dtype) * theta
         v = saturate(leak + drive - reset)
-        return self.spike((v - theta) / theta), v
+        return self.spike_grad((v - theta) / theta), v

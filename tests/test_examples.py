@@ -10,15 +10,18 @@ import io
 
 import pytest
 
-#: The public entry points whose docstrings show their use: (module, name).
+#: The public entry points whose docstrings show their use: (module, name; "" for the module).
 ENTRY_POINTS = [
     ("pynq_snn.host.device", "open_device"),
     ("pynq_snn.overlay.artifact", "load"),
     ("pynq_snn.overlay.emulator", "emulate"),
     ("pynq_snn.overlay.capacity", "check_fits"),
     ("pynq_snn.quant.export", "to_artifact"),
-    ("pynq_snn.training.neurons.lif", "LIF"),
+    ("pynq_snn.training.neurons.lif", "leaky"),
     ("pynq_snn.training.neurons.izhikevich", "Izhikevich"),
+    ("pynq_snn.quant.qlif", "QuantLIF"),
+    ("pynq_snn.quant.qizhikevich", "QuantIzhikevich"),
+    ("pynq_snn.overlay.neurons", ""),  # the registry's module docstring
 ]
 
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
@@ -28,8 +31,9 @@ FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 def test_the_entry_point_shows_an_example(module_name, name):
     module = importlib.import_module(module_name)
     found = {test.name: test for test in doctest.DocTestFinder().find(module)}
-    test = found.get(f"{module_name}.{name}")
-    assert test is not None and test.examples, f"{module_name}.{name} has no example in its docstring"
+    where = f"{module_name}.{name}" if name else module_name
+    test = found.get(where)
+    assert test is not None and test.examples, f"{where} has no example in its docstring"
 
 
 @pytest.mark.parametrize("module_name", sorted({module for module, _ in ENTRY_POINTS}))

@@ -1,11 +1,12 @@
 """One registry of neuron models: every layer of the stack reads the same descriptor."""
 import numpy as np
 import pytest
+import torch
 
 from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer
 from pynq_snn.overlay.neurons import ALL_MODELS_MASK, MODELS, MODELS_BY_CODE
 from pynq_snn.quant.network import quant_neuron
-from pynq_snn.training.network import NetworkConfig
+from pynq_snn.training.network import NetworkConfig, run_neuron
 from pynq_snn.training.neurons import NEURONS, neuron_kind
 
 
@@ -55,14 +56,14 @@ def test_every_float_model_has_a_quantized_twin_that_the_ip_runs():
         config = NetworkConfig([3, 2], neuron=kind.name)
         float_neuron = kind.neuron(config)
         twin = quant_neuron(float_neuron)
-        assert twin.hardware in MODELS
-        assert twin.STATE_NAMES == float_neuron.STATE_NAMES == MODELS[twin.hardware].state_names
+        assert twin.hardware in MODELS and isinstance(twin, type(float_neuron))
+        twin.quantize(weight_shift=0, fan_in=3)
+        _, states = run_neuron(twin, torch.zeros(2, 1, 2))
+        assert tuple(states) == MODELS[twin.hardware].state_names
 
 
 def test_unknown_float_models_are_named_with_the_choices():
     with pytest.raises(ValueError, match="unknown neuron 'adex'; choose one of lif, izh-norm, izh"):
         neuron_kind("adex")
     with pytest.raises(ValueError, match="no quantized twin of Identity"):
-        import torch
-
         quant_neuron(torch.nn.Identity())

@@ -70,16 +70,20 @@ class NetworkOutput:
 
 
 def run_neuron(neuron: nn.Module, current: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-    """Step ``neuron`` (call shape ``spk, *state = neuron(cur, *state)``) over current [T, B, n].
+    """Step ``neuron`` (snnTorch's call shape ``spk, *state = neuron(cur, *state)``) over current [T, B, n].
 
-    Returns the spikes [T, B, n] and the final state by name (``neuron.STATE_NAMES``).
+    The neuron's hidden state is reset first (``reset_mem``), so every call starts a
+    fresh sample. Returns the spikes [T, B, n] and the final state by name:
+    ``neuron.STATE_NAMES``, or ``("v",)`` for snnTorch's one-state neurons
+    (``snn.Leaky`` returns ``(spk, mem)``).
     """
+    neuron.reset_mem()
     state: tuple = ()
     spikes = []
     for t in range(current.shape[0]):
         spk, *state = neuron(current[t], *state)
         spikes.append(spk)
-    return torch.stack(spikes), dict(zip(neuron.STATE_NAMES, state))
+    return torch.stack(spikes), dict(zip(getattr(neuron, "STATE_NAMES", ("v",)), state))
 
 
 def run_layers(layers: Sequence[nn.Module], x: torch.Tensor) -> NetworkOutput:

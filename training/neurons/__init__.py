@@ -1,8 +1,9 @@
-"""Float spiking neuron models, snnTorch's call shape: ``spk, mem = neuron(cur, mem)``.
+"""Float spiking neuron models: snnTorch neurons, ``spk, mem = neuron(cur, mem)``.
 
 :data:`NEURONS` is the registry of the models a network layer can use, by the name
 the command line and :class:`~pynq_snn.training.network.NetworkConfig` spell: the
-LIF neuron, and the normalized and standard Izhikevich neurons, which run on the
+LIF neuron (``snn.Leaky`` itself), and the normalized and standard Izhikevich
+neurons (``snntorch.SpikingNeuron`` subclasses), which run on the
 IP's one Izhikevich datapath with different parameters (``overlay/CONTRACT.md``).
 The registry imports no torch, so the command line lists the models cheaply; the
 modules (``lif.py``, ``izhikevich.py``) are imported when a neuron is built.
@@ -55,9 +56,9 @@ class NeuronKind:
 
 
 def _lif(config, kind: NeuronKind) -> "nn.Module":
-    from .lif import LIF
+    from .lif import leaky
 
-    return LIF(beta=config.beta, threshold=config.threshold, spike_grad=config.spike_grad)
+    return leaky(beta=config.beta, threshold=config.threshold, spike_grad=config.spike_grad)
 
 
 def _izhikevich(config, kind: NeuronKind) -> "nn.Module":

@@ -29,14 +29,16 @@ holds.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional, Tuple
 
 import torch
+from snntorch import SpikingNeuron
 from torch import nn
 
 from ...overlay import formats
 from ...overlay.neurons.izhikevich import COEFFICIENTS
-from .. import surrogate
+from .lif import SpikeGrad, spike_function
 from .presets import IzhikevichParams
 
 
@@ -81,10 +83,24 @@ class IzhikevichParameters(nn.Module):
         return IzhikevichParams(**{name: float(self.value(name).detach()) for name in self.names})
 
 
-class Izhikevich(nn.Module):
+class Izhikevich(SpikingNeuron):
     """``spk, v, u = izh(cur, v, u)``: one timestep of a layer of Izhikevich neurons.
 
-    With ``learn=True`` the coefficients and levels (``LEARNABLE``) are trained.
+    An snnTorch neuron (a ``SpikingNeuron``): it drops into any snnTorch model and
+    takes snnTorch's options. The spike is ``spike_grad((v - v_th) / scale)``, the
+    surrogate seeing ``v`` in units of the preset's largest level (``scale``), so
+    one surrogate width serves the normalized model and the one in mV.
+
+    Args:
+        params: the coefficients and levels (a preset, see ``presets.py``).
+        spike_grad: the surrogate gradient, by name (``training/surrogate.py``) or as a
+            callable, as snnTorch takes it.
+        threshold: ``v_th``, when it should differ from the preset's.
+        init_hidden: keep ``v`` and ``u`` inside the module (snnTorch's convention);
+            then ``izh(cur)`` returns the spikes alone, or ``(spk, v, u)`` with ``output``.
+        output: with ``init_hidden``, also return the states.
+        learn: train the coefficients and levels (``LEARNABLE``), clamped to the IP's
+            fixed point.
 
     Example:
         >>> import torch
@@ -104,14 +120,23 @@ class Izhikevich(nn.Module):
     #: State tensors after the spike in the call's return, by name.
     STATE_NAMES = ("v", "u")
 
-    def __init__(self, params: IzhikevichParams, spike_grad: str = "atan", learn: bool = False):
-        super().__init__()
+    def __init__(self, params: IzhikevichParams, spike_grad: SpikeGrad = "atan", threshold: Optional[float] = None,
+                 init_hidden: bool = False, output: bool = False, learn: bool = False):
+        if threshold is not None:
+            params = replace(params, v_th=float(threshold))
+        super().__init__(threshold=params.v_th, spike_grad=spike_function(spike_grad), init_hidden=init_hidden,
+                         reset_mechanism="none", output=output)
         self.params = IzhikevichParameters(params, learn)
-        self.spike = surrogate.get(spike_grad)
+        self.reset_mem()
 
-    def forward(
-        self, cur: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def reset_mem(self) -> None:
+        """Forget the hidden states: the next step starts from ``v_init`` and ``u_init``."""
+        self.v: Optional[torch.Tensor] = None
+        self.u: Optional[torch.Tensor] = None
+
+    def step(self, cur: torch.Tensor, v: Optional[torch.Tensor], u: Optional[torch.Tensor]
+             ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One timestep from explicit states (``None``: the initial ones); returns ``(spk, v, u)``."""
         p = {name: self.params.value(name).to(cur.dtype) for name in self.params.names}
         scale = self.params.scale
         if v is None:
@@ -124,5 +149,12 @@ class Izhikevich(nn.Module):
         limit = 8 * scale
         v_new = torch.clamp(v + p["a1"] * v * v + p["a2"] * v + p["a3"] * u + p["a0"] + cur, -limit, limit)
         u_new = torch.clamp(u + p["b1"] * v + p["b2"] * u + p["b3"], -limit, limit)
-        spk = self.spike((v_new - p["v_th"]) / scale)
-        return spk, v_new, u_new
+        return self.spike_grad((v_new - p["v_th"]) / scale), v_new, u_new
+
+    def forward(self, cur: torch.Tensor, v: Optional[torch.Tensor] = None, u: Optional[torch.Tensor] = None):
+        if not self.init_hidden:
+            return self.step(cur, v, u)
+        if v is not None or u is not None:
+            raise TypeError("`v` and `u` are kept inside the module with init_hidden=True: do not pass them")
+        spk, self.v, self.u = self.step(cur, self.v, self.u)
+        return (spk, self.v, self.u) if self.output else spk
