@@ -8,12 +8,13 @@ artifact's integers and its numpy code; neither calls the other.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 
 from .overlay.artifact import Artifact
-from .overlay.emulator import emulate
+from .overlay.emulator import EmulatorResult, emulate
 from .quant.network import QuantSpikingNetwork
 
 
@@ -42,21 +43,33 @@ def compare(model: QuantSpikingNetwork, artifact: Artifact, spikes: np.ndarray) 
     """Run both on input spikes uint8 [T, N, C] and count the integers that differ."""
     model.eval()
     ours = model(torch.from_numpy(spikes).float())
-    emulated = emulate(artifact, spikes, record_rasters=True)
-    torch_rasters = [r.numpy().astype(np.uint8) for r in ours.rasters]
-    raster_diff = sum(int((a != b).sum()) for a, b in zip(torch_rasters, emulated.rasters))
-    raster_size = sum(r.size for r in emulated.rasters)
+    return count_mismatches(
+        [r.numpy() for r in ours.rasters],
+        [{name: value.numpy() for name, value in state.items()} for state in ours.final_states],
+        emulate(artifact, spikes, record_rasters=True),
+    )
+
+
+def count_mismatches(
+    rasters: Sequence[np.ndarray],
+    final_states: Sequence[Mapping[str, np.ndarray]],
+    emulated: EmulatorResult,
+) -> VerifyReport:
+    """Count the entries of every layer's raster ([T, N, n], 0/1) and of every final state register
+    (``[N, n]``, by the emulator's state names) that differ from the emulator's, which must have
+    recorded its rasters; the output spikes are the last raster."""
+    raster_diff = sum(int((np.asarray(a) != b).sum()) for a, b in zip(rasters, emulated.rasters))
     state_diff, state_size = 0, 0
-    for torch_state, emu_state in zip(ours.final_states, emulated.final_states):
+    for other, emu_state in zip(final_states, emulated.final_states):
         for name, value in emu_state.items():
-            state_diff += int((torch_state[name].numpy().astype(np.int64) != value).sum())
+            state_diff += int((np.asarray(other[name]).astype(np.int64) != value).sum())
             state_size += value.size
     return VerifyReport(
-        n_samples=spikes.shape[1],
-        output_spike_mismatches=int((torch_rasters[-1] != emulated.output_spikes).sum()),
+        n_samples=emulated.output_spikes.shape[1],
+        output_spike_mismatches=int((np.asarray(rasters[-1]) != emulated.output_spikes).sum()),
         raster_mismatches=raster_diff,
         state_mismatches=state_diff,
         output_spikes_compared=emulated.output_spikes.size,
-        raster_entries_compared=raster_size,
+        raster_entries_compared=sum(r.size for r in emulated.rasters),
         states_compared=state_size,
     )
