@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Callable, List, Optional
 
@@ -106,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a checkpoint to the deployment artifact (checks the IP's capacity)")
     p.add_argument("checkpoint", help="checkpoint written by train")
-    p.add_argument("--out", required=True, help="artifact file to write (e.g. model.snn)")
+    p.add_argument("--out", required=True, help="file to write (e.g. model.snn, or model.onnx with --format onnx)")
+    p.add_argument("--format", choices=("artifact", "onnx"), default="artifact",
+                   help="artifact (default): the IP's binary file; onnx: one ONNX model of the whole network "
+                        "(a Scan over the timesteps) that onnxruntime runs bit-exact")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("run", help="run an artifact over the test split: emulator, or the IP through its driver")
@@ -119,9 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "there is one (auto); reports its cycles and latency and checks its predictions")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("verify", help="compare the quantized torch model with the emulator, integer for integer")
+    p = sub.add_parser("verify", help="compare the quantized torch model (or an ONNX model) with the emulator, "
+                                      "integer for integer")
     p.add_argument("artifact")
     p.add_argument("--model", default=None, help="checkpoint (default: the one the artifact was exported from)")
+    p.add_argument("--onnx", default=None,
+                   help="compare this ONNX model (export --format onnx), run by onnxruntime, with the emulator "
+                        "instead of the quantized torch model")
     _add_data_options(p, required=False)
     p.add_argument("--json", action="store_true")
 
@@ -188,9 +196,10 @@ def _mean(values) -> Optional[float]:
 def cmd_export(args) -> int:
     from .pipeline import export_checkpoint
 
-    artifact = export_checkpoint(args.checkpoint, args.out)
+    artifact = export_checkpoint(args.checkpoint, args.out, args.format)
     req = artifact.requirements()
-    _emit(args, {"artifact": str(args.out), "sizes": list(artifact.sizes), "synapses": req.synapses}, [
+    _emit(args, {"artifact": str(args.out), "format": args.format, "sizes": list(artifact.sizes),
+                 "synapses": req.synapses}, [
         f"exported {'-'.join(map(str, artifact.sizes))} ({req.synapses} synapses, {req.neurons} neurons) to {args.out}",
     ])
     return 0
@@ -267,15 +276,22 @@ def _checkpoint_for(artifact, artifact_path, model: Optional[str]):
 
 def cmd_verify(args) -> int:
     from .overlay.artifact import load
-    from .verify import compare
 
     artifact = load(args.artifact)
-    checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
+    if args.onnx:  # the file is checked before any data is loaded
+        from .quant.onnx_run import compare_onnx, open_session
+
+        other, compare = "ONNX model in onnxruntime", partial(compare_onnx, open_session(args.onnx, artifact))
+    else:
+        from .verify import compare as compare_torch
+
+        checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
+        other, compare = "quantized torch model", partial(compare_torch, checkpoint.model)
     spikes, _, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
-    report = compare(checkpoint.model, artifact, spikes)
-    verdict = "PASS: bit-exact" if report.ok else "FAIL: the emulator differs from the quantized model"
-    _emit(args, {"artifact": str(args.artifact), "data": data, **report.to_dict()}, [
-        f"compared {report.n_samples} samples of {data}: quantized torch model vs emulator",
+    report = compare(artifact, spikes)
+    verdict = "PASS: bit-exact" if report.ok else f"FAIL: the emulator differs from the {other}"
+    _emit(args, {"artifact": str(args.artifact), "onnx": args.onnx, "data": data, **report.to_dict()}, [
+        f"compared {report.n_samples} samples of {data}: {other} vs emulator",
         f"output spike mismatches: {report.output_spike_mismatches} of {report.output_spikes_compared}",
         f"raster mismatches:       {report.raster_mismatches} of {report.raster_entries_compared}",
         f"final state mismatches:  {report.state_mismatches} of {report.states_compared}",

@@ -19,6 +19,7 @@ import torch
 from .overlay.artifact import Artifact, save
 from .overlay.encoding import Encoding
 from .quant.export import to_artifact
+from .quant.onnx_export import save_onnx
 from .quant.network import QuantSpikingMLP
 from .training.data import Dataset, encode_test_split, load_dataset
 from .training.network import NetworkConfig, SpikingMLP
@@ -151,8 +152,14 @@ def load_checkpoint(path) -> Checkpoint:
     )
 
 
-def export_checkpoint(checkpoint_path, artifact_path) -> Artifact:
-    """Load a checkpoint, export it and write the artifact; return the artifact.
+#: What ``export`` writes, by ``--format``: the deployment artifact, or the ONNX model of it
+#: (``quant/onnx_export.py``).
+EXPORT_FORMATS = {"artifact": save, "onnx": save_onnx}
+
+
+def export_checkpoint(checkpoint_path, artifact_path, file_format: str = "artifact") -> Artifact:
+    """Load a checkpoint, export it and write it in ``file_format`` (a key of :data:`EXPORT_FORMATS`);
+    return the artifact.
 
     The artifact's ``meta`` records the data set, its seed, the neuron model, both
     test accuracies, and the checkpoint (its path relative to the artifact's folder
@@ -170,5 +177,5 @@ def export_checkpoint(checkpoint_path, artifact_path) -> Artifact:
         "checkpoint_sha256": file_sha256(checkpoint_path),
     }
     artifact = to_artifact(checkpoint.model, checkpoint.encoding.to_dict(), meta)
-    save(artifact, artifact_path)
+    EXPORT_FORMATS[file_format](artifact, artifact_path)
     return artifact
