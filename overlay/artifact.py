@@ -26,10 +26,14 @@ The header has exactly these keys::
                  "offset": int,   # first byte of the blob, counted from byte 14+H
                  "shape": [n_out, n_in]}, ...]}
 
-:func:`load` checks, in order: the file exists, its length reaches the 46-byte
-minimum, the magic, the version, the checksum, the header's JSON and keys, that
-every weight blob lies within the file, and finally every range of the integer
-formats (``formats.py``), including the accumulator bound of each layer.
+:func:`load` checks, in order: the file exists, its length lies within
+[46 bytes, MAX_FILE_BYTES], the magic, the version, the checksum, the header's
+length (at most MAX_HEADER_BYTES), its JSON (no duplicate keys, nesting at most
+MAX_HEADER_DEPTH deep) and keys, that every weight blob lies within the file, and
+finally every range of the integer formats (``formats.py``), including the
+accumulator bound of each layer. Whatever the file holds, the only exception it
+raises is :class:`ArtifactError` (FileNotFoundError for a missing file), and its
+memory stays within a small multiple of the file's size.
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Mapping, Tuple, Union
+from typing import Any, Dict, List, Mapping, Tuple, Union
 
 import numpy as np
 
@@ -48,6 +52,7 @@ from . import formats
 from .capacity import Requirements
 from .encoding import Encoding
 from .neurons import MODELS
+from .quote import quote
 
 #: A file system path, as ``open`` takes it.
 PathLike = Union[str, "os.PathLike[str]"]
@@ -58,6 +63,13 @@ _PREFIX = struct.Struct("<8sHI")  # magic, version, header length
 _DIGEST_BYTES = 32
 #: The shortest possible file: prefix, empty header, no weights, checksum.
 MIN_FILE_BYTES = _PREFIX.size + _DIGEST_BYTES
+#: The longest header: 1 MiB of JSON, far beyond any network's (a few kB with its meta).
+MAX_HEADER_BYTES = 2 ** 20
+#: The deepest nesting of JSON arrays and objects in a header (the header itself is level 1).
+MAX_HEADER_DEPTH = 32
+#: The largest file: 64 MiB, 128 times the default build's weight memory (4 Mbit of 4-bit
+#: weights, stored here one byte each): no build of the IP holds more.
+MAX_FILE_BYTES = 2 ** 26
 
 _HEADER_KEYS = ("n_inputs", "encoding", "meta", "layers")
 _LAYER_KEYS = ("neuron", "weight_shift", "frac_bits", "params", "offset", "shape")
@@ -76,12 +88,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_int(value: Any, low: int, high: int, what: str) -> None:
-    """Raise ArtifactError unless ``value`` is an int in [low, high]; ``what`` names it."""
+def _check_int(value: Any, low: int, high: int, what: str, why_high: str = "") -> None:
+    """Raise ArtifactError unless ``value`` is an int in [low, high]; ``what`` names it and
+    ``why_high``, if given, says why a value above ``high`` cannot run."""
     if not _is_int(value):
-        raise ArtifactError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
+        raise ArtifactError(f"{what} must be an integer in [{low}, {high}], got {quote(value)}")
     if not low <= value <= high:
-        raise ArtifactError(f"{what} {value} is outside [{low}, {high}]")
+        reason = f" ({why_high})" if why_high and value > high else ""
+        raise ArtifactError(f"{what} {quote(value)} is outside [{low}, {high}]{reason}")
 
 
 def _json_copy(value: Any, what: str) -> Any:
@@ -161,7 +175,7 @@ def _check_layer(index: int, layer: Layer) -> None:
         raise ArtifactError(f"{where} must be a Layer, got {type(layer).__name__}")
     if not isinstance(layer.neuron, str) or layer.neuron not in MODELS:
         raise ArtifactError(
-            f"{where}: unknown neuron model {layer.neuron!r}, the IP knows {', '.join(map(repr, MODELS))}"
+            f"{where}: unknown neuron model {quote(layer.neuron)}, the IP knows {', '.join(map(repr, MODELS))}"
         )
     w = layer.weights
     if not isinstance(w, np.ndarray) or w.dtype != np.int8:
@@ -186,10 +200,12 @@ def _check_layer(index: int, layer: Layer) -> None:
     missing = sorted(set(schema) - set(layer.params))
     unknown = sorted(set(layer.params) - set(schema), key=str)
     if missing or unknown:
-        found = ([f"missing {missing}"] if missing else []) + ([f"unknown {unknown}"] if unknown else [])
-        raise ArtifactError(f"{where}: {layer.neuron} params must be exactly {sorted(schema)}; {', '.join(found)}")
+        found = ([f"missing {missing}"] if missing else []) + ([f"unknown {quote(unknown)}"] if unknown else [])
+        raise ArtifactError(
+            f"{where}: {layer.neuron} params must be exactly {sorted(schema)}; {', '.join(found)}"
+        )
     for name, (low, high) in schema.items():
-        _check_int(layer.params[name], low, high, f"{where}: {name}")
+        _check_int(layer.params[name], low, high, f"{where}: {name}", model.why_high.get(name, ""))
     bound = formats.accumulator_bound(layer.n_in, layer.frac_bits, layer.params["threshold"])
     if bound > formats.ACC_MAX:
         raise ArtifactError(
@@ -243,7 +259,7 @@ class Artifact:
     def validate(self) -> None:
         """Raise :class:`ArtifactError` naming the layer and the limit unless every rule holds."""
         if not _is_int(self.n_inputs) or self.n_inputs < 1:
-            raise ArtifactError(f"n_inputs must be an integer >= 1, got {self.n_inputs!r}")
+            raise ArtifactError(f"n_inputs must be an integer >= 1, got {quote(self.n_inputs)}")
         if not isinstance(self.layers, tuple) or not self.layers:
             raise ArtifactError("an artifact needs at least one layer")
         previous = self.n_inputs
@@ -252,7 +268,7 @@ class Artifact:
             if layer.n_in != previous:
                 source = "the artifact's n_inputs" if index == 0 else f"layer {index - 1}'s n_out"
                 raise ArtifactError(
-                    f"layer {index}: n_in is {layer.n_in}, but {source} is {previous} (layers must chain)"
+                    f"layer {index}: n_in is {layer.n_in}, but {source} is {quote(previous)} (layers must chain)"
                 )
             previous = layer.n_out
         _check_encoding(self.encoding)
@@ -316,7 +332,7 @@ def _check_keys(obj: Any, expected: Tuple[str, ...], where: str) -> None:
     unknown = sorted(set(obj) - set(expected))
     missing = [key for key in expected if key not in obj]
     if unknown:
-        raise ArtifactError(f"header: unknown key(s) {unknown} in {where}; expected {list(expected)}")
+        raise ArtifactError(f"header: unknown key(s) {quote(unknown)} in {where}; expected {list(expected)}")
     if missing:
         raise ArtifactError(f"header: missing key(s) {missing} in {where}")
 
@@ -325,13 +341,66 @@ def _reject_constant(name: str) -> None:
     raise ArtifactError(f"header: {name} is not valid JSON")
 
 
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    """A JSON object's members as a dict; ArtifactError if a key appears twice (which one counts is
+    a guess no reader should make)."""
+    found: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ArtifactError(f"header: duplicate key {quote(key)}")
+        found[key] = value
+    return found
+
+
+def _check_depth(header: Any) -> None:
+    """ArtifactError if arrays and objects nest deeper than MAX_HEADER_DEPTH (walked level by level,
+    without recursion)."""
+    level = [header]
+    for _ in range(MAX_HEADER_DEPTH):
+        level = [child for node in level if isinstance(node, (dict, list))
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not any(isinstance(node, (dict, list)) for node in level):
+            return
+    raise ArtifactError(f"header: nested deeper than {MAX_HEADER_DEPTH} levels of arrays and objects")
+
+
+def _parse_header(text: bytes) -> Any:
+    """The header's JSON: strict (no NaN or Infinity, no duplicate keys), nested at most MAX_HEADER_DEPTH."""
+    try:
+        header = json.loads(text.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except ArtifactError:
+        raise
+    except RecursionError:
+        raise ArtifactError(f"header: nested deeper than {MAX_HEADER_DEPTH} levels of arrays and objects") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"header: not valid UTF-8 JSON: {quote(str(exc))}") from None
+    except ValueError as exc:  # an integer literal past Python's limit on digits
+        raise ArtifactError(f"header: an integer with too many digits ({quote(str(exc))})") from None
+    _check_depth(header)
+    return header
+
+
+def _check_length(size: int) -> None:
+    """ArtifactError unless a file of ``size`` bytes lies within [MIN_FILE_BYTES, MAX_FILE_BYTES]."""
+    if size < MIN_FILE_BYTES:
+        raise ArtifactError(
+            f"too short to be a pynq-snn artifact: {size} bytes, the minimum is {MIN_FILE_BYTES} (truncated?)"
+        )
+    if size > MAX_FILE_BYTES:
+        raise ArtifactError(f"too large: {size} bytes, an artifact is at most {MAX_FILE_BYTES}")
+
+
+def _check_shape(shape: Any, where: str) -> Tuple[int, int]:
+    """``(n_out, n_in)`` from a header's shape; ArtifactError unless both are integers >= 1."""
+    if not (isinstance(shape, list) and len(shape) == 2 and all(_is_int(n) and n >= 1 for n in shape)):
+        raise ArtifactError(f"header: {where} shape must be [n_out, n_in] with both >= 1, got {quote(shape)}")
+    return shape[0], shape[1]
+
+
 def from_bytes(data: bytes) -> Artifact:
     """Parse and check a file image made by :func:`to_bytes`; raise ArtifactError if it is not one."""
-    data = bytes(data)
-    if len(data) < MIN_FILE_BYTES:
-        raise ArtifactError(
-            f"too short to be a pynq-snn artifact: {len(data)} bytes, the minimum is {MIN_FILE_BYTES} (truncated?)"
-        )
+    data = memoryview(data).cast("B")
+    _check_length(len(data))
     magic, version, header_len = _PREFIX.unpack_from(data)
     if magic != MAGIC:
         raise ArtifactError(f"not a pynq-snn artifact: the file starts with {magic!r}, expected {MAGIC!r}")
@@ -347,10 +416,9 @@ def from_bytes(data: bytes) -> Artifact:
         raise ArtifactError(
             f"truncated: the header claims {header_len} bytes, only {len(body) - _PREFIX.size} follow the prefix"
         )
-    try:
-        header = json.loads(data[_PREFIX.size:blobs_start].decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"header: not valid UTF-8 JSON: {exc}") from None
+    if header_len > MAX_HEADER_BYTES:
+        raise ArtifactError(f"header: {header_len} bytes, an artifact's header holds at most {MAX_HEADER_BYTES}")
+    header = _parse_header(bytes(data[_PREFIX.size:blobs_start]))
     _check_keys(header, _HEADER_KEYS, "the header")
     if not isinstance(header["layers"], list):
         raise ArtifactError(f"header: layers must be a list, got {type(header['layers']).__name__}")
@@ -360,20 +428,19 @@ def from_bytes(data: bytes) -> Artifact:
     for index, entry in enumerate(header["layers"]):
         where = f"layer {index}"
         _check_keys(entry, _LAYER_KEYS, where)
-        shape, offset = entry["shape"], entry["offset"]
-        if not (isinstance(shape, list) and len(shape) == 2 and all(_is_int(n) and n >= 1 for n in shape)):
-            raise ArtifactError(f"header: {where} shape must be [n_out, n_in] with both >= 1, got {shape!r}")
+        n_out, n_in = _check_shape(entry["shape"], where)
+        offset = entry["offset"]
         if not _is_int(offset) or offset != expected_offset:
             raise ArtifactError(
-                f"header: {where} offset must be {expected_offset} (blobs packed in layer order), got {offset!r}"
+                f"header: {where} offset must be {expected_offset} (blobs packed in layer order), got {quote(offset)}"
             )
-        size = shape[0] * shape[1]
+        size = n_out * n_in
         if offset + size > blob_bytes:
             raise ArtifactError(
-                f"truncated: {where} weights need bytes [{offset}, {offset + size}) of the weight data, "
+                f"truncated: {where} weights need bytes [{offset}, {quote(offset + size)}) of the weight data, "
                 f"which has {blob_bytes} bytes"
             )
-        weights = np.frombuffer(body, dtype=np.int8, count=size, offset=blobs_start + offset).reshape(shape)
+        weights = np.frombuffer(body, dtype=np.int8, count=size, offset=blobs_start + offset).reshape(n_out, n_in)
         layers.append(Layer(entry["neuron"], weights, entry["weight_shift"], entry["frac_bits"], entry["params"]))
         expected_offset = offset + size
     if expected_offset != blob_bytes:
@@ -427,6 +494,8 @@ def load(path: PathLike) -> Artifact:
     if not path.is_file():
         raise FileNotFoundError(f"no artifact at {path}: file not found")
     try:
-        return from_bytes(path.read_bytes())
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # a longer file is refused, not read whole
+        return from_bytes(data)
     except ArtifactError as exc:
         raise ArtifactError(f"{path}: {exc}") from None

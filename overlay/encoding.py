@@ -23,7 +23,6 @@ This module imports numpy only.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Mapping
@@ -31,6 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import formats
+from .quote import quote
 
 KINDS = ("rate", "raster")
 MAX_STEPS = formats.STEPS_MAX
@@ -51,11 +51,13 @@ class Encoding:
 
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in KINDS:
-            raise ValueError(f"encoding kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+            raise ValueError(f"encoding kind must be one of {', '.join(KINDS)}, got {quote(self.kind)}")
         if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"encoding steps must be an integer in [1, {MAX_STEPS}], got {self.steps!r}")
-        if not _is_real(self.gain) or not (math.isfinite(self.gain) and 0 < self.gain <= MAX_GAIN):
-            raise ValueError(f"encoding gain must be a number in (0, {MAX_GAIN:g}], got {self.gain!r}")
+            raise ValueError(f"encoding steps must be an integer in [1, {MAX_STEPS}], got {quote(self.steps)}")
+        # compared before any float conversion: an integer gain may be too large for a float,
+        # and NaN fails every comparison
+        if not _is_real(self.gain) or not 0 < self.gain <= MAX_GAIN:
+            raise ValueError(f"encoding gain must be a number in (0, {MAX_GAIN:g}], got {quote(self.gain)}")
         # Plain Python numbers, so that to_dict() is JSON-able even from numpy scalars.
         object.__setattr__(self, "steps", int(self.steps))
         object.__setattr__(self, "gain", float(self.gain))
@@ -75,7 +77,7 @@ class Encoding:
             raise ValueError(f"an encoding must be a dict, got {type(d).__name__}")
         unknown = sorted(set(d) - {"kind", "steps", "gain"}, key=str)
         if unknown:
-            raise ValueError(f"unknown encoding keys {unknown}; expected kind, steps, gain")
+            raise ValueError(f"unknown encoding keys {quote(unknown)}; expected kind, steps, gain")
         missing = [key for key in ("kind", "steps") if key not in d]
         if missing:
             raise ValueError(f"encoding is missing {', '.join(missing)}")

@@ -214,7 +214,7 @@ def test_a_weight_outside_the_4_bit_range_is_refused():
 def test_a_zero_threshold_is_refused_with_its_limit():
     header, blobs = split(to_bytes(small_artifact()))
     header["layers"][0]["params"]["threshold"] = 0
-    with pytest.raises(ArtifactError, match=r"layer 0: threshold 0 is outside \[1, 32767\]"):
+    with pytest.raises(ArtifactError, match=r"layer 0: threshold 0 is outside \[1, 32766\]"):
         from_bytes(assemble(header, blobs))
 
 
@@ -306,3 +306,94 @@ def test_the_module_never_unpickles():
     source = Path(artifact_module.__file__).read_text(encoding="utf-8")
     assert "pickle" not in source
     assert "np.load" not in source
+
+
+# -- hostile headers with a recomputed checksum: only ArtifactError, with a short message -----
+
+def assemble_text(header_text: str, blobs: bytes) -> bytes:
+    """A file image whose header is ``header_text`` verbatim, with a valid checksum."""
+    header_bytes = header_text.encode("utf-8")
+    body = PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)) + header_bytes + blobs
+    return body + hashlib.sha256(body).digest()
+
+
+def with_value(path, literal: str) -> bytes:
+    """The small artifact with the header value at ``path`` (keys) replaced by the JSON text ``literal``."""
+    header, blobs = split(to_bytes(small_artifact()))
+    marker = "\u0000marker\u0000"
+    target = header
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = marker
+    return assemble_text(json.dumps(header).replace(json.dumps(marker), literal), blobs)
+
+
+@pytest.mark.parametrize("path, literal, message", [
+    (("meta", "deep"), "[" * 1000 + "]" * 1000, "nested deeper than"),
+    (("meta", "deep"), "[" * 100000 + "]" * 100000, "nested deeper than"),
+    (("meta", "deep"), "[" * 40 + "]" * 40, "nested deeper than 32"),
+    (("n_inputs",), "9" * 5000, "an integer with too many digits"),
+    (("layers", 0, "shape"), f"[{'9' * 4299}, 64]", r"truncated: layer 0 weights need bytes \[0, <an integer"),
+    (("layers", 0, "shape"), f"[2, {'9' * 4000}]", "truncated: layer 0 weights need bytes"),
+    (("layers", 0, "shape"), "[2, 3.0]", r"shape must be \[n_out, n_in\]"),
+    (("encoding", "gain"), "1" + "0" * 400, r"encoding gain must be a number in \(0, 1000\]"),
+    (("encoding", "gain"), "1" + "0" * 400 + ".0", "encoding must be JSON-able"),
+    (("encoding", "steps"), "9" * 4000, r"encoding steps must be an integer in \[1, 65535\]"),
+    (("layers", 0, "weight_shift"), "-" + "9" * 4000, r"weight_shift must be an integer in \[-8, 15\]|outside"),
+    (("layers", 0, "params", "threshold"), "1e400", "threshold must be an integer"),
+    (("layers", 0, "neuron"), json.dumps("x" * 100000), "unknown neuron model"),
+])
+def test_hostile_header_values_raise_artifact_error_with_a_short_message(path, literal, message):
+    with pytest.raises(ArtifactError, match=message) as refused:
+        from_bytes(with_value(path, literal))
+    assert len(str(refused.value)) < 400
+
+
+def test_duplicate_keys_are_refused():
+    header, blobs = split(to_bytes(small_artifact()))
+    text = json.dumps(header)
+    text = text.replace('"n_inputs": 3', '"n_inputs": 3, "n_inputs": 4')
+    with pytest.raises(ArtifactError, match="duplicate key 'n_inputs'"):
+        from_bytes(assemble_text(text, blobs))
+
+
+def test_a_header_longer_than_the_limit_is_refused_before_parsing():
+    header, blobs = split(to_bytes(small_artifact()))
+    header["meta"]["padding"] = " " * artifact_module.MAX_HEADER_BYTES
+    with pytest.raises(ArtifactError, match=f"header: .* bytes, an artifact's header holds at most "
+                                            f"{artifact_module.MAX_HEADER_BYTES}"):
+        from_bytes(assemble(header, blobs))
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(artifact_module, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "big.snn"
+    path.write_bytes(b"\0" * 1001)
+    with pytest.raises(ArtifactError, match="1001 bytes, an artifact is at most 1000"):
+        load(path)
+    with pytest.raises(ArtifactError, match="1001 bytes, an artifact is at most 1000"):
+        from_bytes(path.read_bytes())
+
+
+def test_a_lif_threshold_that_can_never_fire_is_refused_with_the_reason():
+    header, blobs = split(to_bytes(small_artifact()))
+    header["layers"][0]["params"]["threshold"] = formats.STATE_MAX
+    with pytest.raises(ArtifactError, match=r"layer 0: threshold 32767 is outside \[1, 32766\] \(v saturates at "
+                                            r"32767 and fires only above the threshold, so a threshold of 32767 "
+                                            r"never fires\)"):
+        from_bytes(assemble(header, blobs))
+    assert small_artifact(params={"beta": 0, "threshold": formats.STATE_MAX - 1}).layers[0].params["threshold"] == 32766
+
+
+def test_an_izhikevich_threshold_takes_the_whole_16_bit_field():
+    from pynq_snn.overlay.neurons import MODELS
+
+    assert MODELS["izhikevich"].params["threshold"] == (formats.STATE_MIN, formats.STATE_MAX)
+
+
+def test_quote_keeps_any_value_short_and_never_fails():
+    from pynq_snn.overlay.quote import quote
+
+    assert quote(10 ** 5000) == "<an integer of 16610 bits>"
+    assert len(quote("x" * 10 ** 6)) < 100 and len(quote([[[[[[[[1]]]]]]]] * 1000)) < 100
+    assert quote({"a": 1}) == "{'a': 1}" and quote(-3) == "-3"
