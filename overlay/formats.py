@@ -33,9 +33,10 @@ ACC_MAX = 2 ** (ACC_BITS - 1) - 1
 BETA_BITS = 8
 BETA_ONE = 2 ** BETA_BITS
 
-#: Firing threshold, in state LSBs: an integer in [1, STATE_MAX].
+#: LIF firing threshold, in state LSBs: an integer in [1, STATE_MAX - 1]. A spike needs
+#: v > threshold and v saturates at STATE_MAX, so a threshold of STATE_MAX never fires.
 THRESHOLD_MIN = 1
-THRESHOLD_MAX = STATE_MAX
+THRESHOLD_MAX = STATE_MAX - 1
 
 #: Timesteps per sample: the IP's step counter is 16 bits unsigned.
 STEPS_MAX = 2 ** 16 - 1

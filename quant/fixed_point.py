@@ -76,7 +76,11 @@ def level_lsb(value: float, weight_shift: int, frac_bits: int) -> int:
 
 
 def threshold_lsb(threshold: float, weight_shift: int, frac_bits: int) -> int:
-    """``round(threshold * 2**(e+F))`` clamped to [THRESHOLD_MIN, THRESHOLD_MAX]."""
+    """``round(threshold * 2**(e+F))`` clamped to [THRESHOLD_MIN, STATE_MAX].
+
+    QAT trains with the clamped value; a LIF threshold that reaches STATE_MAX never fires,
+    and export refuses it (the artifact's LIF thresholds end at THRESHOLD_MAX = STATE_MAX - 1).
+    """
     return max(level_lsb(threshold, weight_shift, frac_bits), formats.THRESHOLD_MIN)
 
 

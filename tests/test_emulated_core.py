@@ -209,7 +209,7 @@ def test_random_networks_equal_the_emulator_and_the_cycle_model(build):
 
 
 def test_the_default_build_runs_784_512_10():
-    artifact, spikes = network_case(5, (784, 512, 10), steps=3, samples=4, rate=0.1)
+    artifact, spikes = network_case(4, (784, 512, 10), steps=3, samples=4, rate=0.1)
     core = EmulatedCore()
     assert load(core, artifact) == 0
     assert core.read(reg.NET_WEIGHT_WORDS) == 25_600 and core.read(reg.NET_STATE_WORDS) == 33

@@ -38,7 +38,7 @@ def test_leak_is_a_floor_shift_also_for_negative_potentials():
 
 def test_state_saturates_instead_of_wrapping():
     # I << 8 = 7 * 256 = 1792 per step with no leak: 19 steps would reach 34048 > 32767.
-    artifact = one_neuron(7, 256, 32767, frac_bits=8, steps=19)
+    artifact = one_neuron(7, 256, 32766, frac_bits=8, steps=19)
     result = run(artifact, [1] * 19)
     assert result.final_states[0]["v"].item() == 32767
 

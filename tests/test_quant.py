@@ -80,3 +80,14 @@ def test_izhikevich_weights_too_large_for_the_state_are_refused():
 
     with pytest.raises(ValueError, match=r"square shift e \+ F = -1 outside \[0, 24\]"):
         izhikevich_frac_bits(weight_shift=-8, fan_in=10, scale=5000.0)
+
+
+def test_export_refuses_a_lif_threshold_that_saturates_and_could_never_fire():
+    from pynq_snn.overlay.artifact import ArtifactError
+    from pynq_snn.quant.export import to_artifact
+
+    torch.manual_seed(0)
+    model = QuantSpikingMLP(NetworkConfig([3, 2], threshold=4000.0))  # 4000 * 2**e LSBs: past the 16-bit state
+    assert model.layers[0].integer_format().params["threshold"] == formats.STATE_MAX
+    with pytest.raises(ArtifactError, match=r"layer 0: threshold 32767 is outside \[1, 32766\] .* never fires"):
+        to_artifact(model, {"kind": "raster", "steps": 4})

@@ -99,4 +99,6 @@ MODEL = NeuronModel(
     to_descriptor=to_descriptor,
     from_descriptor=from_descriptor,
     descriptor_problems=descriptor_problems,
+    why_high={"threshold": f"v saturates at {formats.STATE_MAX} and fires only above the threshold, "
+                           f"so a threshold of {formats.STATE_MAX} never fires"},
 )

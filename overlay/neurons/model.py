@@ -12,7 +12,7 @@ Layers are read by duck typing (``n_out``, ``weight_shift``, ``frac_bits``,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 import numpy as np
@@ -51,6 +51,8 @@ class NeuronModel:
             fields of a descriptor that the IP refuses with ``PARAM`` for this model
             (beyond the checks common to every model), each with the index of the
             descriptor word (0..7) that carries it.
+        why_high: parameter name -> why a value above its range cannot run, for the
+            error that refuses one (empty where the range is the field's).
     """
 
     name: str
@@ -63,6 +65,7 @@ class NeuronModel:
     to_descriptor: Callable[[Any], Dict[str, int]]
     from_descriptor: Callable[[Mapping[str, int], int], Tuple[int, Dict[str, int]]]
     descriptor_problems: Callable[[Mapping[str, int]], List[Tuple[int, str]]]
+    why_high: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def capability_bit(self) -> int:
