@@ -10,7 +10,7 @@ arithmetic of the IP in training and in eval mode alike.
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence, Tuple, Type
+from typing import Dict, Mapping, Tuple, Type
 
 import snntorch as snn
 import torch
@@ -19,7 +19,7 @@ from brevitas.quant import Int8WeightPerTensorFixedPoint
 from torch import nn
 
 from ..overlay import formats
-from ..training.network import NetworkConfig, NetworkOutput, SpikingMLP, run_layers, run_neuron
+from ..training.network import NetworkConfig, SpikingMLP, SpikingNetwork, run_neuron
 from ..training.neurons.izhikevich import Izhikevich
 from .fixed_point import LayerFormat, weight_shift_from_scale
 from .qizhikevich import QuantIzhikevich
@@ -83,31 +83,12 @@ class QuantSpikingLinear(nn.Module):
         return run_neuron(self.neuron, self.linear(x) * 2.0 ** (state_shift + self.gain_shift))
 
 
-class QuantSpikingNetwork(nn.Module):
+class QuantSpikingNetwork(SpikingNetwork):
     """A feed-forward chain of :class:`QuantSpikingLinear` layers, input side first.
 
     What export (:func:`~.export.to_artifact`) and verification take. Final states are
     returned in state LSBs (integers held in float tensors).
     """
-
-    def __init__(self, layers: Sequence[QuantSpikingLinear]):
-        super().__init__()
-        layers = list(layers)
-        if not layers:
-            raise ValueError("a network needs at least one layer")
-        for index, (before, after) in enumerate(zip(layers[:-1], layers[1:])):
-            if before.linear.out_features != after.linear.in_features:
-                raise ValueError(f"layer {index + 1} takes {after.linear.in_features} inputs, layer {index} "
-                                 f"has {before.linear.out_features} neurons (layers must chain)")
-        self.layers = nn.ModuleList(layers)
-
-    @property
-    def n_inputs(self) -> int:
-        """Input channels of the first layer."""
-        return self.layers[0].linear.in_features
-
-    def forward(self, x: torch.Tensor) -> NetworkOutput:
-        return run_layers(self.layers, x)
 
 
 class QuantSpikingMLP(QuantSpikingNetwork):

@@ -112,17 +112,36 @@ class SpikingLinear(nn.Module):
         return run_neuron(self.neuron, self.linear(x) * 2.0 ** self.gain_shift)
 
 
-class SpikingMLP(nn.Module):
-    """A float feed-forward SNN built from a :class:`NetworkConfig`."""
+class SpikingNetwork(nn.Module):
+    """A feed-forward chain of spiking layers, input side first: :class:`SpikingLinear`
+    layers, or their quantized twins. Each layer has a ``linear`` with ``in_features``
+    and ``out_features``; the chain is checked on construction."""
 
-    def __init__(self, config: NetworkConfig):
+    def __init__(self, layers: Sequence[nn.Module]):
         super().__init__()
-        self.config = config
-        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
-        self.layers = nn.ModuleList(
-            SpikingLinear(n_in, n_out, kind.neuron(config), kind.gain_shift)
-            for n_in, n_out, kind in shapes
-        )
+        layers = list(layers)
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        for index, (before, after) in enumerate(zip(layers[:-1], layers[1:])):
+            if before.linear.out_features != after.linear.in_features:
+                raise ValueError(f"layer {index + 1} takes {after.linear.in_features} inputs, layer {index} "
+                                 f"has {before.linear.out_features} neurons (layers must chain)")
+        self.layers = nn.ModuleList(layers)
+
+    @property
+    def n_inputs(self) -> int:
+        """Input channels of the first layer."""
+        return self.layers[0].linear.in_features
 
     def forward(self, x: torch.Tensor) -> NetworkOutput:
         return run_layers(self.layers, x)
+
+
+class SpikingMLP(SpikingNetwork):
+    """A float feed-forward SNN built from a :class:`NetworkConfig`."""
+
+    def __init__(self, config: NetworkConfig):
+        shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
+        super().__init__([SpikingLinear(n_in, n_out, kind.neuron(config), kind.gain_shift)
+                          for n_in, n_out, kind in shapes])
+        self.config = config
