@@ -3,9 +3,9 @@
 Every complete trial is a dot at (energy per sample in nJ, validation accuracy in %),
 coloured by its IP cycles per sample. Trials on the Pareto front of the three
 objectives have a black ring and their trial number; the step line joins the trials
-that no other beats on accuracy and energy alone. The energy axis is logarithmic
-when it spans more than a factor of 10. Needs matplotlib; draws on a bare ``Figure``
-(no pyplot), so it works in scripts, tests and notebooks alike.
+that no other beats on accuracy and energy alone. The energy axis and the colour scale
+are logarithmic when they span more than a factor of 10. Needs matplotlib; draws on a
+bare ``Figure`` (no pyplot), so it works in scripts, tests and notebooks alike.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def plot_front(points: Sequence[TrialPoint], objectives: Sequence[Objective], ax
     """Draw the figure on ``ax`` (a new 7 x 4.5 inch figure when ``None``); return the figure."""
     if not points:
         raise ValueError("the study has no complete trial to plot yet")
+    from matplotlib.colors import LogNorm
+
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -27,7 +29,8 @@ def plot_front(points: Sequence[TrialPoint], objectives: Sequence[Objective], ax
     energy = [p.energy_nj for p in points]
     accuracy = [100 * p.accuracy for p in points]
     cycles = [p.cycles for p in points]
-    dots = ax.scatter(energy, accuracy, c=cycles, cmap="viridis", s=22, alpha=0.75, zorder=2,
+    norm = LogNorm(min(cycles), max(cycles)) if max(cycles) > 10 * min(cycles) else None
+    dots = ax.scatter(energy, accuracy, c=cycles, cmap="viridis", norm=norm, s=22, alpha=0.75, zorder=2,
                       label="trial")
     on_front = front(points)
     ax.scatter([p.energy_nj for p in on_front], [100 * p.accuracy for p in on_front],
