@@ -24,8 +24,9 @@ from ..overlay.core_build import CoreBuild
 from ..overlay.cycles import CLOCK_MHZ
 from ..overlay.driver import ALL_OUTPUTS, DeviceError, SnnCore
 from ..overlay.emulated_core import EmulatedCore
-from ..overlay.emulator import emulate
+from ..overlay.emulator import check_input, emulate
 from .energy import EnergyEstimate, estimate_energy
+from .labels import check_labels
 
 BACKENDS = ("auto", "board", "emulator")
 
@@ -102,16 +103,20 @@ class Device:
         self.artifact = artifact
 
     def run(self, spikes: np.ndarray, labels: Optional[np.ndarray] = None) -> DeviceResult:
-        """Run the loaded network on spikes uint8/bool [T, N, n_inputs] (time-major)."""
-        if labels is not None and len(labels) != np.shape(spikes)[1]:
-            raise ValueError(f"{len(labels)} labels for {np.shape(spikes)[1]} samples")
+        """Run the loaded network on spikes uint8/bool [T, N, n_inputs] (time-major); ``labels``, if
+        given, are N class indices of the network's outputs (ValueError otherwise)."""
+        if self.artifact is None:
+            raise DeviceError("no network loaded: call load(artifact) first")
+        check_input(self.artifact, spikes)
+        if labels is not None:
+            labels = check_labels(labels, spikes.shape[1], self.artifact.n_outputs)
         power = self._power_w() if self._rails is not None else None
         result = self.core.run(spikes, ALL_OUTPUTS)
         if self._rails is not None:
             power = (power + self._power_w()) / 2
         out = result.outputs
         predictions = np.argmax(out.counts, axis=1)
-        accuracy = None if labels is None else float(np.mean(predictions == np.asarray(labels)))
+        accuracy = None if labels is None else float(np.mean(predictions == labels))
         return DeviceResult(
             output_spikes=out.raster, spike_counts=out.counts, final_states=out.states,
             predictions=predictions, accuracy=accuracy, cycles=result.cycles,
@@ -127,7 +132,7 @@ class Device:
         """
         if self.artifact is None:
             raise DeviceError("no network loaded: call load(artifact) first")
-        counts = emulate(self.artifact, spikes).counts
+        counts = emulate(self.artifact, spikes, record_output=False, build=self.capacity).counts
         return estimate_energy(int(counts.neuron_updates.sum()), int(counts.synaptic_events.sum()),
                                counts.n_samples, self.artifact.sizes, model)
 

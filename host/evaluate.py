@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 import numpy as np
 
 from ..overlay import cycles, registers
 from ..overlay.artifact import Artifact
+from ..overlay.capacity import check_fits
 from ..overlay.core_build import DEFAULT_BUILD
 from ..overlay.emulator import Counts, check_input, emulate
+from ..overlay.working_set import WORKING_SET_BYTES
 from .energy import EnergyEstimate, estimate_energy
+from .labels import check_labels
 
 
 @dataclass(frozen=True)
@@ -75,31 +78,75 @@ def _merge(parts: List[Counts]) -> Counts:
     )
 
 
+def check_batch_size(batch_size: int) -> int:
+    """``batch_size`` as an int; ValueError unless it is an integer >= 1 (samples per batch)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1 (samples per batch), got {batch_size!r}")
+    return int(batch_size)
+
+
 def run_artifact(
     artifact: Artifact,
     spikes: np.ndarray,
     labels: Optional[np.ndarray] = None,
     batch_size: int = 1024,
     energy_model: str = "neuromorphic",
+    budget: int = WORKING_SET_BYTES,
 ) -> RunReport:
-    """Emulate ``artifact`` on spikes uint8 [T, N, C] in batches of ``batch_size`` samples."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    """Emulate ``artifact`` on spikes uint8 [T, N, C] in batches of ``batch_size`` samples.
+
+    Keeps the output layer's spike counts, not its raster, so that beyond ``spikes`` it needs
+    the working set ``budget`` (bytes) and the predictions alone, whatever ``T`` and
+    ``batch_size``. Raises CapacityError (the default build cannot hold the network) before any
+    work, ValueError for a wrong input, wrong labels or a batch size below 1.
+    """
+    batch_size = check_batch_size(batch_size)
+    check_fits(artifact.requirements(), DEFAULT_BUILD)
     check_input(artifact, spikes)
     n_samples = spikes.shape[1]
     if n_samples == 0:
         raise ValueError("no samples to run: the input has 0 samples")
-    if labels is not None and len(labels) != n_samples:
-        raise ValueError(f"{len(labels)} labels for {n_samples} samples")
-    start = time.perf_counter()
-    predictions, parts = [], []
-    for begin in range(0, n_samples, batch_size):
-        result = emulate(artifact, spikes[:, begin : begin + batch_size])
+    if labels is not None:
+        labels = check_labels(labels, n_samples, artifact.n_outputs)
+    batches = ((spikes[:, begin: begin + batch_size], None if labels is None else labels[begin: begin + batch_size])
+               for begin in range(0, n_samples, batch_size))
+    return run_batches(artifact, batches, energy_model, budget)
+
+
+def run_batches(
+    artifact: Artifact,
+    batches: Iterable[Tuple[np.ndarray, Optional[np.ndarray]]],
+    energy_model: str = "neuromorphic",
+    budget: int = WORKING_SET_BYTES,
+) -> RunReport:
+    """Emulate ``artifact`` on ``(spikes uint8 [T, n, C], labels [n] or None)`` batches, one after
+    the other, and report them as one run: labels for every batch or for none.
+
+    ``seconds`` counts the emulator alone, not the making of the batches; each emulation keeps
+    its working set within ``budget`` bytes.
+    """
+    check_fits(artifact.requirements(), DEFAULT_BUILD)
+    predictions, parts, correct, labelled, seconds = [], [], 0, 0, 0.0
+    for spikes, labels in batches:
+        check_input(artifact, spikes)
+        if labels is not None:
+            labels = check_labels(labels, spikes.shape[1], artifact.n_outputs)
+        start = time.perf_counter()
+        result = emulate(artifact, spikes, record_output=False, budget=budget)
+        seconds += time.perf_counter() - start
         predictions.append(result.predictions)
         parts.append(result.counts)
-    seconds = time.perf_counter() - start
+        if labels is not None:
+            correct += int((result.predictions == labels).sum())
+            labelled += labels.size
+    if not parts:
+        raise ValueError("no samples to run: no batches")
     counts = _merge(parts)
-    predictions = np.concatenate(predictions)
+    n_samples = counts.n_samples
+    if n_samples == 0:
+        raise ValueError("no samples to run: the input has 0 samples")
+    if labelled not in (0, n_samples):
+        raise ValueError(f"labels for {labelled} of {n_samples} samples: give labels for every batch or for none")
     work = dict(
         neuron_updates=int(counts.neuron_updates.sum()),
         synaptic_events=int(counts.synaptic_events.sum()),
@@ -108,8 +155,8 @@ def run_artifact(
     )
     return RunReport(
         n_samples=n_samples,
-        accuracy=None if labels is None else float((predictions == labels).mean()),
-        predictions=predictions,
+        accuracy=correct / n_samples if labelled else None,
+        predictions=np.concatenate(predictions),
         spike_rates=[float(r) for r in counts.spike_rates(artifact.sizes, artifact.n_steps)],
         spikes_per_sample=[float(s) / n_samples for s in counts.spikes],
         synaptic_events=work["synaptic_events"],

@@ -248,8 +248,9 @@ def unpack_inputs(words: Sequence[int], n_inputs: int, steps: int, n_samples: in
     return words_to_spikes(array.reshape(n_samples, steps, per_step), n_inputs)
 
 
-def _section(values: Optional[np.ndarray], name: str, ndim: int, width: int, low: int, high: int) -> np.ndarray:
-    """One section of :class:`~.stream.Outputs` as int64, or ValueError naming what is wrong with it."""
+def _section(values: Optional[np.ndarray], name: str, ndim: int, width: int, low: int, high: int,
+             dtype: type = np.int64) -> np.ndarray:
+    """One section of :class:`~.stream.Outputs` as ``dtype``, or ValueError naming what is wrong with it."""
     if values is None:
         raise ValueError(f"OUT_MODE selects the {name}, which the outputs lack")
     array = np.asarray(values)
@@ -259,7 +260,7 @@ def _section(values: Optional[np.ndarray], name: str, ndim: int, width: int, low
                          f"got {array.dtype} of shape {array.shape}")
     if array.size and (int(array.min()) < low or int(array.max()) > high):
         raise ValueError(f"{name} must lie in [{low}, {high}]")
-    return array.astype(np.int64)
+    return array.astype(dtype, copy=False)
 
 
 def pack_outputs(outputs: Outputs, artifact: Artifact, out_mode: int) -> np.ndarray:
@@ -281,7 +282,7 @@ def pack_outputs(outputs: Outputs, artifact: Artifact, out_mode: int) -> np.ndar
     n_out = artifact.n_outputs
     blocks = []
     if out_mode & registers.OUT_RASTER:
-        raster = _section(outputs.raster, "raster", 3, n_out, 0, 1)
+        raster = _section(outputs.raster, "raster", 3, n_out, 0, 1, np.uint8)
         blocks.append(spikes_to_words(raster).reshape(raster.shape[1], -1))
     if out_mode & registers.OUT_COUNTS:
         counts = _section(outputs.counts, "counts", 2, n_out, 0, 0xFFFF)

@@ -5,6 +5,11 @@ reads and writes the IP's registers and moves one DMA round trip of stream words
 on the board a PYNQ ``DefaultIP`` and ``pynq.lib.DMA`` (``overlay/pynq_port.py``),
 anywhere else the register-level emulated core (``overlay/emulated_core.py``).
 Numpy only.
+
+A batch goes in RUNs of as many samples as the ``SAMPLES`` register, one DMA transfer
+and half the working-set bound (``working_set.py``) allow, so that its memory beyond
+the caller's spikes and the outputs it returns stays bounded whatever ``T`` and the
+batch size.
 """
 from __future__ import annotations
 
@@ -18,8 +23,9 @@ from . import registers as reg
 from . import stream
 from .artifact import Artifact
 from .capacity import check_fits
-from .core_build import SPIKES_PER_WORD, CoreBuild, ceil_div
+from .core_build import SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
 from .emulator import check_input
+from .working_set import WORKING_SET_BYTES, samples_per_chunk
 
 #: The register map this driver speaks: the IP's VERSION major must equal it.
 VERSION_MAJOR = reg.VERSION_VALUE >> 16
@@ -27,6 +33,12 @@ VERSION_MAJOR = reg.VERSION_VALUE >> 16
 DMA_MAX_BYTES = 2 ** 26
 #: Every section of the output stream: raster, counts and final states.
 ALL_OUTPUTS = reg.OUT_RASTER | reg.OUT_COUNTS | reg.OUT_STATES
+#: Bytes a stream word of a RUN takes while it is packed, moved and unpacked: the word on the
+#: host and in the emulated core (8), and its 32 spikes one byte each (32).
+BYTES_PER_STREAM_WORD = 40
+#: The working set the stream words of one RUN may take: half the bound (the emulated core's
+#: emulator takes a quarter).
+STREAM_BYTES = WORKING_SET_BYTES // 2
 
 
 class Port(Protocol):
@@ -117,8 +129,10 @@ class SnnCore:
     def run(self, spikes: np.ndarray, out_mode: int = ALL_OUTPUTS) -> CoreRun:
         """Run the loaded network on spikes uint8/bool [T, N, n_inputs] (time-major).
 
-        Batches larger than one RUN (65535 samples, or one DMA transfer) are split; the
-        outputs are joined back in order and the cycles summed.
+        Batches larger than one RUN (65535 samples, one DMA transfer, or half the working set)
+        are split; the outputs are filled in order and the cycles summed. Before the first RUN,
+        the loaded-network registers must describe the artifact this driver loaded (DeviceError
+        otherwise: another image was loaded behind its back, or a reset unloaded it).
         """
         if self.artifact is None:
             raise DeviceError("no network loaded: call load(artifact) first")
@@ -128,9 +142,10 @@ class SnnCore:
         steps, n_samples, _ = spikes.shape
         if n_samples == 0:
             raise ValueError("no samples to run: the input has 0 samples")
+        size = self._chunk(artifact, steps, n_samples, out_mode)
+        self.check_loaded()
         start = time.perf_counter()
-        parts, total_cycles = [], 0
-        size = self._chunk(artifact, steps, out_mode)
+        outputs, total_cycles = None, 0
         for begin in range(0, n_samples, size):
             chunk = spikes[:, begin : begin + size]
             n = chunk.shape[1]
@@ -139,15 +154,50 @@ class SnnCore:
             self.port.write(reg.OUT_MODE, out_mode)
             words = self._command(reg.CTRL_RUN, stream.pack_inputs(chunk, artifact.n_inputs),
                                   stream.output_words(artifact, steps, n, out_mode))
-            parts.append(stream.unpack_outputs(words, artifact, steps, n, out_mode))
+            part = stream.unpack_outputs(words, artifact, steps, n, out_mode)
+            del words
+            if n == n_samples:
+                outputs = part
+            else:
+                if outputs is None:
+                    outputs = _allocate(part, n_samples)
+                _fill(outputs, part, slice(begin, begin + n))
             total_cycles += self._cycles()
-        return CoreRun(_join(parts), total_cycles, time.perf_counter() - start)
+        return CoreRun(outputs, total_cycles, time.perf_counter() - start)
 
-    def _chunk(self, artifact: Artifact, steps: int, out_mode: int) -> int:
-        """Samples per RUN: the SAMPLES register and both DMA transfers must hold them."""
-        per_sample = max(steps * ceil_div(artifact.n_inputs, SPIKES_PER_WORD),
-                         stream.output_words(artifact, steps, 1, out_mode))
-        return max(1, min(reg.SAMPLES_MAX, (DMA_MAX_BYTES // 4 - 1) // per_sample))
+    def check_loaded(self) -> None:
+        """Raise DeviceError unless the IP's ``STATUS.LOADED`` and ``NET_*`` registers describe the
+        artifact this driver loaded. They tell its shape and memory use, not its weights: an image
+        of the same shape loaded behind the driver's back goes unnoticed."""
+        if not self.port.read(reg.STATUS) & reg.STATUS_LOADED:
+            raise DeviceError("the SNN core holds no network (a reset or a failed load cleared it): "
+                              "call load(artifact) again")
+        rows = [row_words(layer.n_out, self.capacity.lanes) for layer in self.artifact.layers]
+        expected = {
+            "NET_LAYERS": (reg.NET_LAYERS, len(rows)),
+            "NET_INPUTS": (reg.NET_INPUTS, self.artifact.n_inputs),
+            "NET_OUTPUTS": (reg.NET_OUTPUTS, self.artifact.n_outputs),
+            "NET_WEIGHT_WORDS": (reg.NET_WEIGHT_WORDS,
+                                 sum(layer.n_in * r for layer, r in zip(self.artifact.layers, rows))),
+            "NET_STATE_WORDS": (reg.NET_STATE_WORDS, sum(rows)),
+        }
+        for name, (offset, value) in expected.items():
+            found = self.port.read(offset)
+            if found != value:
+                raise DeviceError(
+                    f"the SNN core holds another network than the one this driver loaded: {name} reads "
+                    f"{found}, the artifact needs {value} (was an image loaded behind the driver's back?); "
+                    "call load(artifact) again"
+                )
+
+    def _chunk(self, artifact: Artifact, steps: int, n_samples: int, out_mode: int) -> int:
+        """Samples per RUN: the SAMPLES register and both DMA transfers must hold them, and their
+        stream words must take at most STREAM_BYTES (WorkingSetError if one sample's do not)."""
+        words_in = steps * ceil_div(artifact.n_inputs, SPIKES_PER_WORD)
+        words_out = stream.output_words(artifact, steps, 1, out_mode)
+        held = samples_per_chunk(n_samples, BYTES_PER_STREAM_WORD * (words_in + words_out), STREAM_BYTES,
+                                 "one sample's stream words")
+        return max(1, min(reg.SAMPLES_MAX, (DMA_MAX_BYTES // 4 - 1) // max(words_in, words_out), held))
 
     def _command(self, command: int, words: np.ndarray, n_receive: int) -> np.ndarray:
         """Start ``command``, stream ``words`` in and ``n_receive`` words out, wait for DONE."""
@@ -190,16 +240,28 @@ class SnnCore:
         self.port.reset_streams()
 
 
-def _join(parts) -> stream.Outputs:
-    """The outputs of consecutive chunks of samples as one batch."""
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
+def _allocate(part: stream.Outputs, n_samples: int) -> stream.Outputs:
+    """Arrays for the outputs of ``n_samples`` samples, shaped and typed as the RUN's ``part``."""
+    def like(array: Optional[np.ndarray], axis: int) -> Optional[np.ndarray]:
+        if array is None:
+            return None
+        shape = list(array.shape)
+        shape[axis] = n_samples
+        return np.empty(shape, dtype=array.dtype)
+
     return stream.Outputs(
-        raster=None if first.raster is None else np.concatenate([p.raster for p in parts], axis=1),
-        counts=None if first.counts is None else np.concatenate([p.counts for p in parts], axis=0),
-        states=None if first.states is None else tuple(
-            {name: np.concatenate([p.states[i][name] for p in parts], axis=0) for name in layer}
-            for i, layer in enumerate(first.states)
-        ),
+        raster=like(part.raster, 1),
+        counts=like(part.counts, 0),
+        states=None if part.states is None else tuple({name: like(v, 0) for name, v in s.items()} for s in part.states),
     )
+
+
+def _fill(outputs: stream.Outputs, part: stream.Outputs, samples: slice) -> None:
+    """Copy one RUN's outputs into the batch's, at ``samples``."""
+    if part.raster is not None:
+        outputs.raster[:, samples] = part.raster
+    if part.counts is not None:
+        outputs.counts[samples] = part.counts
+    for into, state in zip(outputs.states or (), part.states or ()):
+        for name, value in state.items():
+            into[name][samples] = value

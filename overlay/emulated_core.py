@@ -34,6 +34,7 @@ from .artifact import Artifact
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, CoreBuild, ceil_div, row_words
 from .emulator import emulate_layers
 from .neurons import ALL_MODELS_MASK
+from .working_set import WORKING_SET_BYTES
 
 #: Registers are 32 bits wide.
 WORD_MASK = 0xFFFFFFFF
@@ -41,6 +42,9 @@ WORD_MASK = 0xFFFFFFFF
 ADDRESS_SPACE = 0x100
 #: Bits of the ``STEPS`` and ``SAMPLES`` registers.
 COUNT_MASK = 0xFFFF
+#: The emulator's share of the working set (``working_set.py``): the rest holds the stream
+#: words of a RUN, their spikes unpacked (a byte a spike) and the output raster.
+EMULATOR_BYTES = WORKING_SET_BYTES // 4
 
 
 def _check_offset(offset: int) -> int:
@@ -208,7 +212,9 @@ class EmulatedCore:
 
         If the run sends more than ``n_receive`` words, the first ``n_receive`` are returned and
         the rest is dropped (a real core would stall on the full S2MM buffer; the driver asks
-        for the exact count). ``timeout_s`` is there for the driver's ``Port`` and unused: the
+        for the exact count). Memory follows the words the transfer holds and the outputs they
+        complete, never ``STEPS * SAMPLES`` alone: a RUN cut short after three words takes no more
+        than those three words need. ``timeout_s`` is there for the driver's ``Port`` and unused: the
         model answers at once. ValueError for words that are not 1-D integers in [0, 2**32) or
         empty (a transfer has a word at least), or ``n_receive`` not an integer >= 0.
         """
@@ -243,47 +249,58 @@ class EmulatedCore:
         network = self._network
         per_step = ceil_div(network.n_inputs, SPIKES_PER_WORD)
         needed = self._samples * self._steps * per_step
-        padded = np.zeros(max(needed, words.size), dtype=np.uint32)
-        padded[: words.size] = words
-        spikes = core_io.unpack_inputs(padded[:needed], network.n_inputs, self._steps, self._samples)
         if words.size < needed:
-            return self._cut_run(spikes, words.size, per_step)
+            return self._cut_run(words, per_step)
+        spikes = core_io.unpack_inputs(words[:needed], network.n_inputs, self._steps, self._samples)
         out, spent = self._compute(spikes, self._out_mode)
         self._samples_done = self._samples
         # LONG: the surplus is drained after the last sample, a cycle a word
         self._finish(reg.ERR_LONG if words.size > needed else 0, spent + words.size - needed)
         return out
 
-    def _cut_run(self, spikes: np.ndarray, n_words: int, per_step: int) -> np.ndarray:
-        """A RUN whose ``TLAST`` came on word ``n_words - 1``, too early (``SHORT``): as the IP,
-        it stops at that word, having sent what the samples and the steps it finished send.
-        ``spikes`` are the run's inputs, zero past the cut."""
+    def _cut_run(self, words: np.ndarray, per_step: int) -> np.ndarray:
+        """A RUN whose ``TLAST`` came on its last word ``words[-1]``, too early (``SHORT``): as the
+        IP, it stops at that word, having sent what the samples and the steps it finished send."""
+        n_words = words.size
         steps_done, b_last = divmod(n_words - 1, per_step)  # the TLAST word is word b_last of its step
         full, rest = divmod(steps_done, self._steps)  # finished samples, finished steps of the next one
+        done, cut = self._cut_inputs(words, per_step, full, rest)
         parts, spent = [], cycles.COMMAND_OVERHEAD
         if full:
-            out, run = self._compute(spikes[:, :full], self._out_mode)
+            out, run = self._compute(done, self._out_mode)
             parts.append(out)
             spent += run - cycles.COMMAND_OVERHEAD
         rows = self._rows()
         if rest:  # the cut sample sent its raster step by step, its counts and states never
-            out, run = self._compute(spikes[:rest, full: full + 1], self._out_mode & reg.OUT_RASTER)
+            out, run = self._compute(cut[:rest], self._out_mode & reg.OUT_RASTER)
             parts.append(out)
             spent += run - cycles.COMMAND_OVERHEAD
         else:  # the cut sample only had its states reset
             spent += sum(rows)
         # the cut step: its words before TLAST, a cycle each plus R_0 per spike, then the TLAST word
-        spikes_before = int(spikes[rest, full, : b_last * SPIKES_PER_WORD].sum())
+        spikes_before = int(cut[rest, 0, : b_last * SPIKES_PER_WORD].sum())
         spent += b_last + spikes_before * rows[0] + 1
         self._samples_done = full
         self._finish(reg.ERR_SHORT, spent)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 
+    def _cut_inputs(self, words: np.ndarray, per_step: int, full: int, rest: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The inputs of a cut RUN, from the words it received alone: uint8 [STEPS, full, n_in] of the
+        finished samples (None if none), and [rest + 1, 1, n_in] of the cut sample's steps up to the
+        cut one, zero from the TLAST word on."""
+        n_inputs, per_sample = self._network.n_inputs, self._steps * per_step
+        done = core_io.unpack_inputs(words[: full * per_sample], n_inputs, self._steps, full) if full else None
+        tail = np.zeros((rest + 1) * per_step, dtype=np.uint32)
+        received = words[full * per_sample: -1]
+        tail[: received.size] = received
+        return done, core_io.unpack_inputs(tail, n_inputs, rest + 1, 1)
+
     def _compute(self, spikes: np.ndarray, out_mode: int) -> Tuple[np.ndarray, int]:
         """Output words and active cycles of a run of the loaded network on spikes [T, N, n_in]."""
         steps, n_samples, _ = spikes.shape
         network = self._network
-        result = emulate_layers(network.layers, spikes)
+        result = emulate_layers(network.layers, spikes, record_output=bool(out_mode & reg.OUT_RASTER),
+                                budget=EMULATOR_BYTES)
         outputs = stream.Outputs(result.output_spikes, result.spike_counts, result.final_states)
         spent = cycles.run_cycles(network, result.counts.input_spikes, steps, n_samples, out_mode, self.build.lanes)
         return core_io.pack_outputs(outputs, network, out_mode), spent

@@ -2,15 +2,22 @@
 
 Runs an :class:`~pynq_snn.overlay.artifact.Artifact` on a batch of input spike
 trains exactly as ``CONTRACT.md`` specifies: the same output spikes, per-layer
-rasters and final neuron states as the IP, for every sample of the batch at once.
+rasters and final neuron states as the IP.
 
-The drive of a whole layer over all timesteps is one matrix product,
+The drive of a layer over a run of timesteps is one matrix product,
 ``(I << F)[t, n, :] = s_in[t, n, :] @ (W * 2**F).T``. It runs in float32, which is
 exact here: every partial sum is an integer of magnitude at most
 ``7 * fan_in * 2**F``, below 2**23 for every artifact that passes the accumulator
-bound. The neuron updates then run step by step in int32, vectorized over
-samples and neurons; spikes are kept as float32 0/1 between layers, ready for the
-next product.
+bound. The neuron updates then run step by step in int32 (int64 for Izhikevich
+layers), vectorized over samples and neurons; spikes are kept as float32 0/1
+between layers, ready for the next product.
+
+Memory: the batch is cut into chunks of samples and each chunk into runs of
+timesteps, sized so that everything beyond the caller's input and the outputs
+asked for stays within a working-set bound (``working_set.py``, 256 MiB by
+default), whatever ``T`` and the batch size. Layers see the previous layer's spikes
+of the same step (no synaptic delay), so a run of timesteps goes through every layer
+before the next one starts, each layer's state carried over.
 """
 from __future__ import annotations
 
@@ -20,7 +27,19 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from .artifact import Artifact, Layer
+from .capacity import check_fits
+from .core_build import DEFAULT_BUILD, CoreBuild
 from .neurons import MODELS
+from .working_set import WORKING_SET_BYTES, check_budget, samples_per_chunk
+
+#: Bytes per neuron and sample that a chunk keeps besides its timestep arrays: the state of
+#: every layer (at most int64 ``v`` and ``u`` and a bool spike, 17 bytes) and one timestep's
+#: temporaries of the widest model (about ten int64 arrays), rounded up.
+STATE_BYTES_PER_NEURON = 128
+#: Bytes per sample and timestep, for each input of a layer (its spikes as float32), and for
+#: each of its neurons (the drive as float32 and as int32, the output spikes as float32).
+STEP_BYTES_PER_INPUT = 4
+STEP_BYTES_PER_NEURON = 12
 
 
 @dataclass(frozen=True)
@@ -60,21 +79,19 @@ class EmulatorResult:
     """What one batch produced.
 
     Attributes:
-        output_spikes: uint8 [T, N, n_out], the last layer's raster.
+        output_spikes: uint8 [T, N, n_out], the last layer's raster; None when not recorded.
         rasters: per layer uint8 [T, N, n] when requested, else None.
-        final_states: per layer, a dict of state name -> int32 [N, n] after the last step.
+        final_states: per layer, a dict of state name -> int32 [N, n] after the last step
+            (``v``, and ``u`` for Izhikevich layers; every value is a 16-bit state).
         counts: work counters, see :class:`Counts`.
+        spike_counts: int64 [N, n_out], output spikes per sample and neuron.
     """
 
-    output_spikes: np.ndarray
+    output_spikes: Optional[np.ndarray]
     rasters: Optional[Tuple[np.ndarray, ...]]
     final_states: Tuple[Dict[str, np.ndarray], ...]
     counts: Counts
-
-    @property
-    def spike_counts(self) -> np.ndarray:
-        """Output spikes per sample and neuron, int64 [N, n_out]."""
-        return self.output_spikes.sum(axis=0, dtype=np.int64)
+    spike_counts: np.ndarray
 
     @property
     def predictions(self) -> np.ndarray:
@@ -101,11 +118,21 @@ def check_input(artifact: Artifact, spikes: np.ndarray) -> None:
         raise ValueError(f"input spikes must be 0 or 1, found {int(spikes.max())}")
 
 
-def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False) -> EmulatorResult:
+def emulate(
+    artifact: Artifact,
+    spikes: np.ndarray,
+    record_rasters: bool = False,
+    record_output: bool = True,
+    build: CoreBuild = DEFAULT_BUILD,
+    budget: int = WORKING_SET_BYTES,
+) -> EmulatorResult:
     """Run ``artifact`` on input spikes uint8 [T, N, n_inputs] (time-major) and return the result.
 
-    The input is checked against the artifact first (:func:`check_input`), its ``T`` against
-    the artifact's encoding among the rest.
+    The network is checked against ``build`` first (:func:`~.capacity.check_fits`: CapacityError
+    before anything is allocated), then the input against the artifact (:func:`check_input`),
+    its ``T`` against the artifact's encoding among the rest. ``record_output=False`` keeps the
+    output layer's spike counts but not its raster, so that the outputs do not grow with ``T``;
+    ``budget`` is the working set in bytes (module docstring).
 
     Example:
         >>> import numpy as np
@@ -124,44 +151,81 @@ def emulate(artifact: Artifact, spikes: np.ndarray, record_rasters: bool = False
         >>> result.final_states[0]["v"]  # membranes after the last step, in state LSBs
         array([[112,  33]], dtype=int32)
     """
+    check_fits(artifact.requirements(), build)
     check_input(artifact, spikes)
-    return emulate_layers(artifact.layers, spikes, record_rasters)
+    return emulate_layers(artifact.layers, spikes, record_rasters, record_output, budget)
 
 
-def emulate_layers(layers: Sequence[Layer], spikes: np.ndarray, record_rasters: bool = False) -> EmulatorResult:
+def chunk_sizes(layers: Sequence[Layer], steps: int, n_samples: int, budget: int) -> Tuple[int, int]:
+    """``(samples, timesteps)`` the emulator takes at once so that a chunk stays within ``budget``
+    bytes: as many samples as half the budget holds with one timestep, then as many timesteps
+    as the rest holds. Raises WorkingSetError if one sample and one timestep do not fit."""
+    fixed = STATE_BYTES_PER_NEURON * sum(layer.n_out for layer in layers)
+    per_step = max(STEP_BYTES_PER_INPUT * layer.n_in + STEP_BYTES_PER_NEURON * layer.n_out for layer in layers)
+    samples = samples_per_chunk(max(n_samples, 1), fixed + per_step, check_budget(budget) // 2,
+                                "one sample and one timestep of this network")
+    return samples, max(1, min(steps, (budget - samples * fixed) // (samples * per_step)))
+
+
+def emulate_layers(
+    layers: Sequence[Layer],
+    spikes: np.ndarray,
+    record_rasters: bool = False,
+    record_output: bool = True,
+    budget: int = WORKING_SET_BYTES,
+) -> EmulatorResult:
     """Run the chained ``layers`` on input spikes 0/1 [T, N, n_in of the first layer] for any
-    ``T >= 1``, unchecked: what the IP does for ``STEPS = T``. :func:`emulate` checks the input
-    of an artifact, then calls this."""
+    ``T >= 1``, unchecked: what the IP does for ``STEPS = T``. :func:`emulate` checks the network
+    and the input of an artifact, then calls this. The work goes in chunks of
+    :func:`chunk_sizes`."""
     steps, n_samples, _ = spikes.shape
-    layer_input = spikes.astype(np.float32)
-    rasters = []
-    finals = []
-    counts = {k: np.zeros(len(layers), dtype=np.int64) for k in ("spikes", "inputs", "updates")}
-    for index, layer in enumerate(layers):
-        model = MODELS[layer.neuron]
-        shifted_weights = np.ascontiguousarray(layer.weights.T, dtype=np.float32) * 2.0 ** layer.frac_bits
-        drive = (layer_input.reshape(steps * n_samples, layer.n_in) @ shifted_weights).astype(np.int32)
-        drive = drive.reshape(steps, n_samples, layer.n_out)
-        state = model.initial_state(n_samples, layer)
-        out = np.empty((steps, n_samples, layer.n_out), dtype=np.float32)
-        for t in range(steps):
-            state, out[t] = model.step(state, drive[t], layer)
-        counts["inputs"][index] = int(layer_input.sum(dtype=np.float64))
-        counts["spikes"][index] = int(out.sum(dtype=np.float64))
-        counts["updates"][index] = layer.n_out * steps * n_samples
-        finals.append(dict(zip(model.state_names, state)))
-        if record_rasters:
-            rasters.append(out.astype(np.uint8))
-        layer_input = out
+    last = layers[-1].n_out
+    output = np.empty((steps, n_samples, last), dtype=np.uint8) if record_output else None
+    rasters = tuple(np.empty((steps, n_samples, layer.n_out), dtype=np.uint8) for layer in layers) \
+        if record_rasters else None
+    spike_counts = np.zeros((n_samples, last), dtype=np.int64)
+    finals = tuple({name: np.empty((n_samples, layer.n_out), dtype=np.int32)
+                    for name in MODELS[layer.neuron].state_names} for layer in layers)
+    counts = {k: np.zeros(len(layers), dtype=np.int64) for k in ("spikes", "inputs")}
+    shifted = [np.ascontiguousarray(layer.weights.T, dtype=np.float32) * np.float32(2.0 ** layer.frac_bits)
+               for layer in layers]
+    chunk, run = chunk_sizes(layers, steps, n_samples, budget)
+    for first in range(0, n_samples, chunk):
+        samples = slice(first, min(first + chunk, n_samples))
+        size = samples.stop - first
+        states = [MODELS[layer.neuron].initial_state(size, layer) for layer in layers]
+        for begin in range(0, steps, run):
+            times = slice(begin, min(begin + run, steps))
+            layer_input = spikes[times, samples].astype(np.float32)
+            for index, layer in enumerate(layers):
+                counts["inputs"][index] += int(layer_input.sum(dtype=np.float64))
+                drive = (layer_input.reshape(-1, layer.n_in) @ shifted[index]).astype(np.int32)
+                drive = drive.reshape(-1, size, layer.n_out)
+                out = np.empty(drive.shape, dtype=np.float32)
+                step = MODELS[layer.neuron].step
+                for t in range(drive.shape[0]):
+                    states[index], out[t] = step(states[index], drive[t], layer)
+                del drive
+                counts["spikes"][index] += int(out.sum(dtype=np.float64))
+                if record_rasters:
+                    rasters[index][times, samples] = out
+                layer_input = out
+            if record_output:
+                output[times, samples] = layer_input
+            spike_counts[samples] += layer_input.sum(axis=0, dtype=np.int64)
+        for index, layer in enumerate(layers):
+            for name, value in zip(MODELS[layer.neuron].state_names, states[index]):
+                finals[index][name][samples] = value
     return EmulatorResult(
-        output_spikes=out.astype(np.uint8),
-        rasters=tuple(rasters) if record_rasters else None,
-        final_states=tuple(finals),
+        output_spikes=output,
+        rasters=rasters,
+        final_states=finals,
         counts=Counts(
             spikes=counts["spikes"],
             input_spikes=counts["inputs"],
             neurons=np.array([layer.n_out for layer in layers], dtype=np.int64),
-            neuron_updates=counts["updates"],
+            neuron_updates=np.array([layer.n_out * steps * n_samples for layer in layers], dtype=np.int64),
             n_samples=n_samples,
         ),
+        spike_counts=spike_counts,
     )

@@ -23,14 +23,16 @@ This module imports numpy only.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
 from . import formats
 from .quote import quote
+from .working_set import WORKING_SET_BYTES
 
 KINDS = ("rate", "raster")
 MAX_STEPS = formats.STEPS_MAX
@@ -104,6 +106,52 @@ def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.nd
     of dimensions, a raster with the wrong T, a non-numeric dtype, NaN or infinite
     values, or values outside {0, 1} (raster) or [0, 1] (rate).
     """
+    x = _check_input(encoding, x)
+    if encoding.kind == "raster":
+        return _raster(x)
+    _check_rng(rng)
+    probability = encoding.gain * x.astype(np.float64)
+    draws = rng.random((encoding.steps,) + x.shape, dtype=np.float32)
+    return (draws < probability).astype(np.uint8)
+
+
+def encode_batches(
+    encoding: Encoding, x: np.ndarray, rng: np.random.Generator, batch_size: int, budget: int = WORKING_SET_BYTES
+) -> Iterator[np.ndarray]:
+    """:func:`encode` in batches of ``batch_size`` samples: yields uint8 [T, n, C] for consecutive
+    batches, each equal to its slice of ``encode(encoding, x, rng)``, and leaves ``rng`` where
+    ``encode`` leaves it.
+
+    Memory: one batch, and for rate coding a piece of the draws of at most ``budget`` bytes.
+    Rate coding draws the spikes of every sample of a step together, so each batch of a
+    split input draws the whole stream again from ``rng``'s state at the start and keeps
+    its own samples: the time grows with the number of batches, the memory does not.
+    """
+    x = _check_input(encoding, x, check_values=encoding.kind == "rate")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1 (samples per batch), got {batch_size!r}")
+    n_samples = x.shape[0]
+    if encoding.kind == "raster":
+        for first in range(0, n_samples, batch_size):
+            yield _raster(_check_raster_values(x[first: first + batch_size]))
+        return
+    _check_rng(rng)
+    start = copy.deepcopy(rng.bit_generator.state)
+    steps, channels = encoding.steps, x.shape[1]
+    run = max(1, min(steps, budget // max(4 * n_samples * channels, 1)))  # float32 draws per piece
+    for first in range(0, max(n_samples, 1), batch_size):
+        rng.bit_generator.state = copy.deepcopy(start)
+        samples = slice(first, min(first + batch_size, n_samples))
+        probability = encoding.gain * x[samples].astype(np.float64)
+        spikes = np.empty((steps,) + probability.shape, dtype=np.uint8)
+        for begin in range(0, steps, run):
+            draws = rng.random((min(run, steps - begin), n_samples, channels), dtype=np.float32)
+            spikes[begin: begin + draws.shape[0]] = draws[:, samples] < probability
+        yield spikes
+
+
+def _check_input(encoding: Encoding, x: np.ndarray, check_values: bool = True) -> np.ndarray:
+    """``x`` as an array, checked as :func:`encode` says (raster values only if ``check_values``)."""
     if not isinstance(encoding, Encoding):
         raise TypeError(f"encoding must be an Encoding, got {type(encoding).__name__}")
     x = np.asarray(x)
@@ -120,10 +168,7 @@ def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.nd
                 f"the raster has T = {x.shape[1]} steps, the encoding has {steps}: "
                 f"expected [samples, {steps}, channels], got shape {x.shape}"
             )
-        bad = x[(x != 0) & (x != 1)]
-        if bad.size:
-            raise ValueError(f"raster values must be 0 or 1 (spike or none), found {bad.flat[0].item()}")
-        return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=np.uint8)
+        return _check_raster_values(x) if check_values else x
     if x.ndim != 2:
         raise ValueError(f"a rate input must be [N, C] = [samples, channels] intensities, got shape {x.shape}")
     if x.size and not np.all(np.isfinite(x)):
@@ -132,11 +177,24 @@ def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.nd
         raise ValueError(
             f"rate intensities must lie in [0, 1], found values in [{float(x.min())}, {float(x.max())}]"
         )
+    return x
+
+
+def _check_raster_values(x: np.ndarray) -> np.ndarray:
+    bad = x[(x != 0) & (x != 1)]
+    if bad.size:
+        raise ValueError(f"raster values must be 0 or 1 (spike or none), found {bad.flat[0].item()}")
+    return x
+
+
+def _raster(x: np.ndarray) -> np.ndarray:
+    """A raster [N, T, C] as uint8 spikes [T, N, C]."""
+    return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=np.uint8)
+
+
+def _check_rng(rng: np.random.Generator) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng), got {type(rng).__name__}")
-    probability = encoding.gain * x.astype(np.float64)
-    draws = rng.random((steps,) + x.shape, dtype=np.float32)
-    return (draws < probability).astype(np.uint8)
 
 
 def _is_int(value) -> bool:

@@ -16,7 +16,9 @@ and inputs with the IP's checks and packs the results, is ``core_io.py``.
   Per sample, the sections ``OUT_MODE`` selects: the last layer's raster, its spike
   counts (two 16-bit counts a word), every layer's final states (one word per neuron).
 
-Numpy only; everything is vectorized, so a 784-512-10 network packs in milliseconds.
+Numpy only; everything is vectorized, so a 784-512-10 network packs in milliseconds, and
+each function's memory is what it returns plus a bounded piece (or a small multiple of
+its output, for the weights).
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ from .neurons import MODELS
 
 #: Spike counts (16-bit halves) per stream word.
 COUNTS_PER_WORD = 2
+#: Bits (one byte each) that spike packing and unpacking hold at once: 4 MiB.
+PIECE_BYTES = 2 ** 22
 #: Largest n_in or n_out a descriptor can state: D0's 16-bit fields are two's complement.
 SIZE_FIELD_MAX = 2 ** 15 - 1
 #: The 16-bit fields of descriptor words D2..D7 in order: field ``k`` is bits [15:0] (``k``
@@ -111,13 +115,13 @@ def _descriptor(index: int, layer: Layer) -> list:
 
 def _weight_words(layer: Layer, lanes: int) -> np.ndarray:
     """The layer's weights as stream words: input by input, each row padded to ``R * lanes`` neurons,
-    8 neurons a word, nibble ``k`` = neuron ``8 s + k`` of word ``s`` (4-bit two's complement)."""
+    8 neurons a word, nibble ``k`` = neuron ``8 s + k`` of word ``s`` (4-bit two's complement).
+    Builds the bytes of the words (two nibbles each) and reads them as little-endian words."""
     width = padded(layer.n_out, lanes)
-    nibbles = np.zeros((layer.n_in, width), dtype=np.uint32)
-    nibbles[:, : layer.n_out] = layer.weights.T.astype(np.uint8) & 0xF
-    nibbles = nibbles.reshape(layer.n_in, width // WEIGHTS_PER_WORD, WEIGHTS_PER_WORD)
-    shifts = np.arange(WEIGHTS_PER_WORD, dtype=np.uint32) * 4
-    return np.bitwise_or.reduce(nibbles << shifts, axis=-1).ravel()
+    nibbles = np.zeros((layer.n_in, width), dtype=np.uint8)
+    nibbles[:, : layer.n_out] = layer.weights.T.view(np.uint8) & 0xF
+    nibbles[:, 1::2] <<= 4
+    return (nibbles[:, 0::2] | nibbles[:, 1::2]).view("<u4").astype(np.uint32).ravel()
 
 
 def pack_network(artifact: Artifact, lanes: int) -> np.ndarray:
@@ -181,18 +185,46 @@ def pack_inputs(spikes: np.ndarray, n_inputs: int) -> np.ndarray:
     return spikes_to_words(spikes).ravel()
 
 
+def _pieces(steps: int, n_samples: int, bytes_per_step: int):
+    """``(samples, times)`` slices that cover [N, T] in pieces of at most PIECE_BYTES of unpacked
+    bits (``bytes_per_step`` a sample and step): whole samples when one fits, else runs of steps."""
+    per_sample = steps * bytes_per_step
+    if per_sample <= PIECE_BYTES:
+        chunk = PIECE_BYTES // per_sample
+        for first in range(0, n_samples, chunk):
+            yield slice(first, min(first + chunk, n_samples)), slice(0, steps)
+        return
+    run = max(1, PIECE_BYTES // bytes_per_step)
+    for sample in range(n_samples):
+        for begin in range(0, steps, run):
+            yield slice(sample, sample + 1), slice(begin, min(begin + run, steps))
+
+
 def spikes_to_words(spikes: np.ndarray) -> np.ndarray:
-    """0/1 spikes [T, N, C] as uint32 words [N, T, ceil(C / 32)]: bit ``k`` of word ``b`` is channel ``32 b + k``."""
+    """0/1 spikes [T, N, C] as uint32 words [N, T, ceil(C / 32)]: bit ``k`` of word ``b`` is channel ``32 b + k``.
+
+    Packs PIECE_BYTES of bits at a time, so that its memory is the words it returns and a bounded piece."""
     steps, n_samples, channels = spikes.shape
-    bits = np.zeros((n_samples, steps, ceil_div(channels, SPIKES_PER_WORD) * SPIKES_PER_WORD), dtype=np.uint8)
-    bits[:, :, :channels] = spikes.transpose(1, 0, 2)
-    return np.packbits(bits, axis=-1, bitorder="little").view("<u4").astype(np.uint32)
+    per_step = ceil_div(channels, SPIKES_PER_WORD)
+    words = np.empty((n_samples, steps, per_step), dtype=np.uint32)
+    for samples, times in _pieces(steps, n_samples, per_step * SPIKES_PER_WORD):
+        piece = spikes[times, samples]
+        bits = np.zeros((piece.shape[1], piece.shape[0], per_step * SPIKES_PER_WORD), dtype=np.uint8)
+        bits[:, :, :channels] = piece.transpose(1, 0, 2)
+        words[samples, times] = np.packbits(bits, axis=-1, bitorder="little").view("<u4")
+    return words
 
 
 def words_to_spikes(words: np.ndarray, channels: int) -> np.ndarray:
-    """The inverse of :func:`spikes_to_words`: words [N, T, n] as uint8 spikes [T, N, channels], later bits dropped."""
-    bits = np.unpackbits(np.ascontiguousarray(words, dtype="<u4").view(np.uint8), axis=-1, bitorder="little")
-    return np.ascontiguousarray(bits[:, :, :channels].transpose(1, 0, 2))
+    """The inverse of :func:`spikes_to_words`: words [N, T, n] as uint8 spikes [T, N, channels], later bits
+    dropped; unpacks PIECE_BYTES of bits at a time."""
+    n_samples, steps, per_step = words.shape
+    spikes = np.empty((steps, n_samples, channels), dtype=np.uint8)
+    for samples, times in _pieces(steps, n_samples, per_step * SPIKES_PER_WORD):
+        piece = np.ascontiguousarray(words[samples, times], dtype="<u4").view(np.uint8)
+        bits = np.unpackbits(piece, axis=-1, bitorder="little")
+        spikes[times, samples] = bits[:, :, :channels].transpose(1, 0, 2)
+    return spikes
 
 
 def as_words(words: Sequence[int], what: str = "stream") -> np.ndarray:

@@ -170,3 +170,46 @@ def test_accuracy_and_energy():
     assert device.run(spikes, labels).accuracy == 1.0
     energy = device.estimate_energy(spikes)
     assert energy.per_sample_nj > 0
+
+
+def test_a_network_loaded_behind_the_drivers_back_is_noticed_before_a_run():
+    port = EmulatedCore()
+    ours, theirs = SnnCore(port), SnnCore(port)
+    artifact, spikes, _ = random_case(11, CoreBuild(16, 128, 64, 4096, 3))
+    other, _, _ = random_case(12, CoreBuild(16, 128, 64, 4096, 3))
+    assert other.sizes != artifact.sizes
+    ours.load(artifact)
+    theirs.load(other)
+    with pytest.raises(DeviceError, match="holds another network than the one this driver loaded: NET_"):
+        ours.run(spikes)
+    ours.load(artifact)
+    assert np.array_equal(ours.run(spikes).outputs.counts, emulate(artifact, spikes).spike_counts)
+
+
+def test_a_network_unloaded_by_a_reset_is_noticed_before_a_run():
+    port = EmulatedCore()
+    core = SnnCore(port)
+    artifact, spikes, _ = random_case(11, CoreBuild(16, 128, 64, 4096, 3))
+    core.load(artifact)
+    port.reset()
+    with pytest.raises(DeviceError, match="holds no network .* call load\\(artifact\\) again"):
+        core.run(spikes)
+
+
+@pytest.mark.parametrize("labels, message", [
+    ("abcde", "labels must be a 1-D array of integer class indices, got str"),
+    ([0.0, 1.0, 2.0, 0.0, 1.0], "labels must be a 1-D array of integer class indices, got float64"),
+    ([0, 1, 2], "3 labels for 5 samples"),
+    ([0, 1, 2, 3, 99], "label 99 is not a class index of this network: its 4 outputs are classes 0 to 3"),
+    ([0, 1, 2, 3, -1], "label -1 is not a class index"),
+])
+def test_labels_must_be_class_indices_of_the_network(labels, message):
+    artifact, spikes, _ = random_case(2, CoreBuild(16, 128, 64, 4096, 3))
+    artifact = Artifact(artifact.n_inputs, artifact.layers[:-1] + (Layer(
+        "lif", np.ones((4, artifact.layers[-1].n_in), np.int8), 0, 0, {"beta": 200, "threshold": 5}),),
+        artifact.encoding, {})
+    spikes = np.concatenate([spikes] * 5, axis=1)[:, :5]
+    device = emulator_device()
+    device.load(artifact)
+    with pytest.raises(ValueError, match=message):
+        device.run(spikes, labels)

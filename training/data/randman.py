@@ -42,6 +42,8 @@ from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
 
 #: Grid points per period used to find each term's extrema for the [0, 1] scaling.
 _GRID = 4096
+#: The most bytes the rasters of both splits may take (one byte per sample, step and channel).
+MAX_RASTER_BYTES = 2 ** 30
 
 
 def make_randman(
@@ -62,8 +64,8 @@ def make_randman(
     by ``data_seed``. See the module docstring for the construction; more
     frequencies, a lower ``smoothness`` or a higher ``manifold_dim`` make the task
     harder. Raises ValueError for a negative seed, counts below their minimum
-    (2 classes, 1 of everything else), ``steps`` outside [1, 65535], or a negative
-    or non-finite ``smoothness``.
+    (2 classes, 1 of everything else), ``steps`` outside [1, 65535], a negative
+    or non-finite ``smoothness``, or rasters larger than MAX_RASTER_BYTES.
     """
     data_seed = check_data_seed(data_seed)
     for name, value, least in (
@@ -80,6 +82,14 @@ def make_randman(
             or not (math.isfinite(smoothness) and smoothness >= 0):
         raise ValueError(f"smoothness must be a finite number >= 0, got {smoothness!r}")
     encoding = Encoding("raster", steps)
+    n_samples = n_classes * (train_per_class + test_per_class)
+    raster_bytes = n_samples * encoding.steps * n_channels
+    if raster_bytes > MAX_RASTER_BYTES:
+        raise ValueError(
+            f"randman rasters of {n_samples} samples, {encoding.steps} steps and {n_channels} channels take "
+            f"{raster_bytes / 2 ** 30:.1f} GiB, more than {MAX_RASTER_BYTES / 2 ** 30:g} GiB: "
+            "use fewer steps, channels or samples"
+        )
 
     manifold_seq, train_seq, test_seq = np.random.SeedSequence(data_seed).spawn(3)
     manifolds = _Manifolds(np.random.default_rng(manifold_seq), n_classes, n_channels, manifold_dim,
