@@ -7,6 +7,9 @@ PYTHON ?= python3
 .PHONY: setup setup-board demo test bench soak clean
 
 $(VENV)/.installed: pyproject.toml
+	# Fashion-MNIST's IDX files from Debian, where apt-get is at hand (root, as in CI)
+	-command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && { dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; }; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU build of torch, pinned: an unpinned torch pulls a multi-GB CUDA build

@@ -18,7 +18,7 @@ from typing import Callable, List, Optional
 from . import __version__
 from .cli_sweep import add_parser as add_sweep_parser
 from .training.neurons import NEURONS
-from .training.data import DATASETS, DEFAULT_DATA_SEED
+from .training.data import DATASETS, DEFAULT_DATA_SEED, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
 from .training.options import DEFAULTS, DataDefaults, TrainOptions
 
@@ -27,9 +27,22 @@ EXIT_ERROR = 2
 EXIT_MISMATCH = 1
 
 
+def _data_name(text: str) -> str:
+    """A data set's name, or a path to your own ``.npz`` file."""
+    if text in DATASETS or is_data_file(text):
+        return text
+    raise argparse.ArgumentTypeError(f"unknown data set {text!r}; choose one of {', '.join(DATASETS)} "
+                                     "or a path to an .npz file")
+
+
 def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument("--data", choices=DATASETS, default=TrainOptions.data if required else None,
-                        help=f"data set (default: {TrainOptions.data} for train, the artifact's for run/verify)")
+    parser.add_argument("--data", type=_data_name, metavar="{" + ",".join(DATASETS) + ",FILE.npz}",
+                        default=TrainOptions.data if required else None,
+                        help=f"data set, or your own .npz file with x_train, y_train, x_test, y_test "
+                             f"(default: {TrainOptions.data} for train, the artifact's for run/verify)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the data set's files (looked at first; then Debian's package folder, "
+                             "then a download when online)")
     parser.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
                         help=f"fixes the data set and its train/test split (default {DEFAULT_DATA_SEED})")
     parser.add_argument("--seed", type=int, default=TrainOptions.seed,
@@ -88,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=_positive_ints, default=None,
                    help=f"hidden layer sizes, e.g. 128 or 256,128 (default {hidden})")
     _add_epoch_options(p, izhikevich=True)
-    p.add_argument("--steps", type=int, default=None, help=f"timesteps of rate coding (digits; default {DIGITS_STEPS})")
+    p.add_argument("--steps", type=int, default=None,
+                   help=f"timesteps per sample (default {DIGITS_STEPS} for the images, 50 for nmnist, 100 for shd "
+                        "and randman; an .npz raster's own T)")
     p.add_argument("--beta", type=float, default=None,
                    help=f"LIF leak per step in [0, 1] (default: {_per_data_set(lambda d: d.beta)})")
     p.add_argument("--threshold", type=float, default=TrainOptions.threshold,
@@ -160,7 +175,8 @@ def _emit(args, summary: dict, lines: List[str]) -> None:
 def train_options(args: argparse.Namespace) -> TrainOptions:
     """The training options that ``pynq-snn train``'s parsed arguments ask for."""
     return TrainOptions(
-        data=args.data, neuron=args.neuron, output_neuron=args.output_neuron, preset=args.preset,
+        data=args.data, data_dir=args.data_dir, neuron=args.neuron, output_neuron=args.output_neuron,
+        preset=args.preset,
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
@@ -205,7 +221,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
+def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int, data_dir: Optional[str] = None):
     """The artifact's data set (or ``data``), test split, encoded with the artifact's encoding."""
     from .overlay.encoding import Encoding
     from .training.data import encode_test_split, load_dataset
@@ -217,7 +233,7 @@ def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int):
     if recorded is not None and recorded != data_seed:
         print(f"warning: the model was trained with --data-seed {recorded}, evaluating with {data_seed}: "
               "its test split may overlap the training data", file=sys.stderr)
-    dataset = load_dataset(data, data_seed, steps=artifact.n_steps)  # a raster's T is the artifact's
+    dataset = load_dataset(data, data_seed, data_dir, steps=artifact.n_steps)  # a raster's T is the artifact's
     return encode_test_split(dataset, Encoding.from_dict(artifact.encoding), seed), dataset.test.y, data
 
 
@@ -227,7 +243,7 @@ def cmd_run(args) -> int:
     from .overlay.artifact import load
 
     artifact = load(args.artifact)
-    spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
+    spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed, args.data_dir)
     device = None
     if args.device:  # opened and loaded first: a missing board or a refused network stops before any work
         from .host.device import open_device
@@ -287,7 +303,7 @@ def cmd_verify(args) -> int:
 
         checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
         other, compare = "quantized torch model", partial(compare_torch, checkpoint.model)
-    spikes, _, data = _test_inputs(artifact, args.data, args.data_seed, args.seed)
+    spikes, _, data = _test_inputs(artifact, args.data, args.data_seed, args.seed, args.data_dir)
     report = compare(artifact, spikes)
     verdict = "PASS: bit-exact" if report.ok else f"FAIL: the emulator differs from the {other}"
     _emit(args, {"artifact": str(args.artifact), "onnx": args.onnx, "data": data, **report.to_dict()}, [

@@ -43,9 +43,9 @@ def splits_equal(a: Dataset, b: Dataset) -> bool:
 
 # ---- load_dataset ---------------------------------------------------------------------------
 
-def test_one_default_seed_and_two_data_sets():
+def test_one_default_seed_and_the_data_sets_by_name():
     assert DEFAULT_DATA_SEED == 0
-    assert DATASETS == ("randman", "digits")
+    assert DATASETS == ("randman", "digits", "fashion-mnist", "mnist", "nmnist", "shd")
 
 
 def test_load_dataset_dispatches_by_name_and_passes_options():
@@ -56,8 +56,8 @@ def test_load_dataset_dispatches_by_name_and_passes_options():
 
 
 def test_load_dataset_rejects_an_unknown_name_listing_the_choices():
-    with pytest.raises(ValueError, match="unknown data set 'mnist'.*randman, digits"):
-        load_dataset("mnist")
+    with pytest.raises(ValueError, match="unknown data set 'cifar10'.*randman, digits"):
+        load_dataset("cifar10")
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])

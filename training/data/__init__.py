@@ -1,6 +1,6 @@
 """Data sets: generated or loaded, split into train and test, with their encoding.
 
-Two data sets exist, both fixed by one ``data_seed`` (the data and the split):
+Generated and shipped data sets, fixed by one ``data_seed`` (the data and the split):
 
 ``"randman"`` (:func:`make_randman`)
     Random-manifold spike-timing task; ``x`` is a uint8 spike raster [N, T, C]
@@ -9,43 +9,79 @@ Two data sets exist, both fixed by one ``data_seed`` (the data and the split):
     scikit-learn's 8x8 handwritten digits; ``x`` is float32 pixel intensities
     [N, 64] in [0, 1], encoding ``"rate"``. Needs scikit-learn.
 
+Real data sets, read from files (``data_dir``, then a system package's folder, then
+a download when online; :mod:`.files`), with their own splits:
+
+``"fashion-mnist"``, ``"mnist"`` (:func:`load_idx_dataset`)
+    28x28 images as float32 intensities [N, 784], encoding ``"rate"``.
+``"nmnist"``, ``"shd"`` (:func:`load_event_dataset`, needs tonic)
+    Event recordings binned into uint8 rasters [N, T, C], encoding ``"raster"``;
+    N-MNIST downsampled to 2x17x17 = 578 channels to fit the IP's fan-in.
+a path ending in ``.npz`` (:func:`load_npz_dataset`)
+    Your own arrays; :func:`dataset_from_arrays` builds the same from memory.
+
 Labels ``y`` are int64 class indices [N]. :func:`~pynq_snn.overlay.encoding.encode`
 turns ``x`` into time-major spikes [T, N, C] with the data set's ``encoding``.
-This package imports numpy only (scikit-learn when the digits are loaded).
+This package imports numpy only (scikit-learn, idx2numpy or tonic when a data set
+needs them).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...overlay.encoding import Encoding, encode
+from .arrays import dataset_from_arrays, load_npz_dataset
 from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
 from .digits import load_digits_dataset
+from .events import load_event_dataset
+from .files import DataNotFound
+from .idx import load_idx_dataset
 from .randman import make_randman
 
-#: Names accepted by :func:`load_dataset`.
-DATASETS = ("randman", "digits")
+#: Names accepted by :func:`load_dataset`, besides a path ending in ``.npz``.
+DATASETS = ("randman", "digits", "fashion-mnist", "mnist", "nmnist", "shd")
 
 
-def load_dataset(name: str, data_seed: int = DEFAULT_DATA_SEED, **options) -> Dataset:
-    """The data set ``name`` ("randman" or "digits") for ``data_seed``.
+def is_data_file(name: str) -> bool:
+    """Whether ``name`` names your own ``.npz`` file rather than a data set."""
+    return str(name).endswith(".npz")
 
-    ``options`` go to :func:`make_randman` or :func:`load_digits_dataset` (for
-    example ``steps``). Raises ValueError for an unknown name.
+
+def load_dataset(name: str, data_seed: int = DEFAULT_DATA_SEED, data_dir: Optional[str] = None,
+                 **options) -> Dataset:
+    """The data set ``name`` (one of :data:`DATASETS`, or a path ending in ``.npz``) for ``data_seed``.
+
+    ``data_dir`` is where the real data sets' files are looked for first.
+    ``options`` go to the data set's loader (for example ``steps``). Raises
+    ValueError for an unknown name.
     """
+    if is_data_file(name):
+        check_data_seed(data_seed)
+        return load_npz_dataset(name, **options)
     if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
-    loader = make_randman if name == "randman" else load_digits_dataset
-    return loader(data_seed=data_seed, **options)
+        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or a path to an .npz file")
+    if name == "randman":
+        return make_randman(data_seed=data_seed, **options)
+    if name == "digits":
+        return load_digits_dataset(data_seed=data_seed, **options)
+    loader = load_idx_dataset if name in ("fashion-mnist", "mnist") else load_event_dataset
+    return loader(name, data_seed=data_seed, data_dir=data_dir, **options)
 
 
 __all__ = [
     "DATASETS",
     "DEFAULT_DATA_SEED",
+    "DataNotFound",
     "Dataset",
     "Split",
     "check_data_seed",
+    "dataset_from_arrays",
+    "is_data_file",
     "load_dataset",
     "load_digits_dataset",
+    "load_event_dataset",
+    "load_idx_dataset",
+    "load_npz_dataset",
     "make_randman",
 ]
 
