@@ -5,7 +5,7 @@ exact for every intermediate: ``|v*v| <= 2**30`` and ``|a1 * sq| <= 2**45``, far
 below 2**53. With coefficients ``a1..b2`` (12 fraction bits) and levels in state
 LSBs::
 
-    if s[t-1]:  v, u = c, sat16(u + d)               # no gradient through the reset choice
+    if s[t-1]:  v, u = c, sat16(u + d)               # no gradient through the reset choice; s[-1] = 0
     sq    = floor(v * v / 2**Q)                      # straight-through floors
     v[t]  = sat16(v + floor((a1*sq + a2*v + a3*u) / 4096) + a0 + I[t])
     u[t]  = sat16(u + floor((b1*v + b2*u) / 4096) + b3)
@@ -89,9 +89,10 @@ class QuantIzhikevich(Izhikevich):
             raise RuntimeError("call quantize(weight_shift, fan_in) before stepping a QuantIzhikevich")
         p, shift = self._integers, self._square_shift
         drive = drive.double()
+        # the first step sees no previous spike (s[-1] = 0), even from a v_init above the threshold
+        fired = torch.zeros_like(drive, dtype=torch.bool) if v is None else v > p["threshold"]
         v = p["v_init"].expand_as(drive) if v is None else v
         u = p["u_init"].expand_as(drive) if u is None else u
-        fired = v > p["threshold"]
         v = torch.where(fired, p["c"], v)
         u = torch.where(fired, saturate(u + p["d"]), u)
         square = floor_ste(v * v / 2.0 ** shift)

@@ -9,7 +9,8 @@ applied first (the order of ``overlay/CONTRACT.md``, "Izhikevich")::
     u[t] = u + b1*v + b2*u + b3                 # the same (old) v
     s[t] = H(v[t] - v_th)                       # strict: fires when v > v_th
 
-``v[-1] = v_init``, ``u[-1] = u_init``; all coefficients are per timestep.
+``v[-1] = v_init``, ``u[-1] = u_init`` and ``s[-1] = 0`` (no reset at the first step,
+even from a ``v_init`` above ``v_th``); all coefficients are per timestep.
 
 *Normalized* (Liu et al., "SC-IZ", Electronics 13 (2024) 909): ``v' = a1 v^2 +
 a2 v + a3 u + I``, ``u' = b1 v + b2 u + b3`` with the published magnitudes. The
@@ -139,11 +140,12 @@ class Izhikevich(SpikingNeuron):
         """One timestep from explicit states (``None``: the initial ones); returns ``(spk, v, u)``."""
         p = {name: self.params.value(name).to(cur.dtype) for name in self.params.names}
         scale = self.params.scale
+        # the first step sees no previous spike (s[-1] = 0), even from a v_init above v_th
+        fired = torch.zeros_like(cur, dtype=torch.bool) if v is None else (v > p["v_th"]).detach()
         if v is None:
             v = p["v_init"].expand_as(cur)
         if u is None:
             u = p["u_init"].expand_as(cur)
-        fired = (v > p["v_th"]).detach()
         v = torch.where(fired, p["c"], v)
         u = u + fired.to(u.dtype) * p["d"]
         limit = 8 * scale
