@@ -19,7 +19,7 @@ File format, version 1 (all integers little-endian)::
 The header has exactly these keys::
 
     {"n_inputs": int,
-     "encoding": {"kind": "rate" | "raster", "steps": int, ...},
+     "encoding": {"kind": "rate" | "raster" | "latency" | "delta", "steps": int, ...},  # Encoding.to_dict()
      "meta": {...},
      "layers": [{"neuron": str, "weight_shift": int, "frac_bits": int,
                  "params": {name: int, ...},

@@ -2,7 +2,7 @@
 
 Every encoder returns uint8 spikes ``s[t, n, c]`` in {0, 1}, shape [T, N, C]
 (time-major: step ``t``, sample ``n``, input channel ``c``), the layout that the
-networks, the emulator and the IP take. Two kinds exist:
+networks, the emulator and the IP take. Four kinds exist:
 
 ``"rate"`` (Bernoulli rate coding)
     ``x`` holds intensities [N, C] in [0, 1]. At every step each channel spikes
@@ -19,6 +19,17 @@ networks, the emulator and the IP take. Two kinds exist:
     sets store it); it is passed through, transposed to [T, N, C]. ``gain`` plays
     no part.
 
+``"latency"`` (time to first spike, ``snntorch.spikegen.latency``)
+    ``x`` holds intensities [N, C] in [0, 1]; each fires once, the brighter the
+    earlier: ``t = tau * (1 - x)`` (``linear``) or ``t = tau * ln(x / (x - threshold))``
+    (log), in steps, optionally ``normalize``d to span T - 1 steps and ``clip``ped
+    below ``threshold`` (:mod:`.temporal_codes` gives every step).
+
+``"delta"`` (``snntorch.spikegen.delta``)
+    ``x`` holds a series [N, T, C] of real values; a channel spikes at a step
+    where it rose by at least ``threshold`` since the previous step (from 0, or
+    from its first value with ``padding``).
+
 This module imports numpy only.
 """
 from __future__ import annotations
@@ -26,30 +37,52 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Optional
 
 import numpy as np
 
-from . import formats
+from . import formats, temporal_codes
 from .quote import quote
 from .working_set import WORKING_SET_BYTES
 
-KINDS = ("rate", "raster")
+KINDS = ("rate", "raster", "latency", "delta")
+#: The parameters each kind records, beyond ``kind`` and ``steps``, and their defaults
+#: (snntorch.spikegen's: latency threshold 0.01, delta threshold 0.1).
+PARAMETERS = {
+    "rate": {"gain": 1.0},
+    "raster": {"gain": 1.0},
+    "latency": {"tau": 1.0, "threshold": 0.01, "linear": False, "normalize": False, "clip": False},
+    "delta": {"threshold": 0.1, "padding": False},
+}
+MAX_TAU = float(formats.STEPS_MAX)
+#: The kinds whose spikes follow from the input alone (no random draws).
+DETERMINISTIC = ("raster", "latency", "delta")
 MAX_STEPS = formats.STEPS_MAX
 MAX_GAIN = 1e3
 
 
 @dataclass(frozen=True)
 class Encoding:
-    """How inputs become spikes: ``kind`` ("rate" or "raster"), ``steps`` T, ``gain``.
+    """How inputs become spikes: ``kind`` (one of :data:`KINDS`), ``steps`` T, and the kind's parameters.
 
     ``steps`` is the number of timesteps T (1 to 65535); ``gain`` scales rate-coded
-    intensities into spike probabilities, 0 < gain <= 1000 (see the module docstring).
+    intensities into spike probabilities, 0 < gain <= 1000; ``tau`` (steps, 0 < tau
+    <= 65535), ``linear``, ``normalize`` and ``clip`` shape latency coding;
+    ``threshold`` is latency coding's intensity threshold in [0, 1) or delta coding's
+    rise, > 0; ``padding`` starts delta coding from the first value instead of 0
+    (see the module docstring). ``threshold=None`` takes the kind's default
+    (:data:`PARAMETERS`).
     """
 
     kind: str
     steps: int
     gain: float = 1.0
+    tau: float = 1.0
+    threshold: Optional[float] = None
+    linear: bool = False
+    normalize: bool = False
+    clip: bool = False
+    padding: bool = False
 
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in KINDS:
@@ -60,44 +93,67 @@ class Encoding:
         # and NaN fails every comparison
         if not _is_real(self.gain) or not 0 < self.gain <= MAX_GAIN:
             raise ValueError(f"encoding gain must be a number in (0, {MAX_GAIN:g}], got {quote(self.gain)}")
-        # Plain Python numbers, so that to_dict() is JSON-able even from numpy scalars.
+        threshold = PARAMETERS[self.kind].get("threshold", 0.01) if self.threshold is None else self.threshold
+        low_open = self.kind == "delta"  # delta: a rise > 0; latency: an intensity in [0, 1)
+        if not _is_real(threshold) or not (0 < threshold if low_open else 0 <= threshold < 1) \
+                or not threshold < float("inf"):
+            limits = "a finite number > 0" if low_open else "a number in [0, 1)"
+            raise ValueError(f"{self.kind} encoding threshold must be {limits}, got {quote(threshold)}")
+        if not _is_real(self.tau) or not 0 < self.tau <= MAX_TAU:
+            raise ValueError(f"encoding tau must be a number of steps in (0, {MAX_TAU:g}], got {quote(self.tau)}")
+        for flag in ("linear", "normalize", "clip", "padding"):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise ValueError(f"encoding {flag} must be true or false, got {quote(getattr(self, flag))}")
+        # Plain Python values, so that to_dict() is JSON-able even from numpy scalars.
         object.__setattr__(self, "steps", int(self.steps))
         object.__setattr__(self, "gain", float(self.gain))
+        object.__setattr__(self, "tau", float(self.tau))
+        object.__setattr__(self, "threshold", float(threshold))
+        for flag in ("linear", "normalize", "clip", "padding"):
+            object.__setattr__(self, flag, bool(getattr(self, flag)))
 
     def to_dict(self) -> dict:
-        """``{"kind": str, "steps": int, "gain": float}``: plain JSON values."""
-        return {"kind": self.kind, "steps": self.steps, "gain": self.gain}
+        """``{"kind": str, "steps": int, ...}`` with the kind's parameters (:data:`PARAMETERS`): plain JSON values.
+
+        Rate and raster encodings give ``{"kind", "steps", "gain"}``, as artifacts always recorded them.
+        """
+        return {"kind": self.kind, "steps": self.steps, **{key: getattr(self, key) for key in PARAMETERS[self.kind]}}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Encoding":
-        """Rebuild an encoding from :meth:`to_dict`'s output; ``gain`` may be omitted (1.0).
+        """Rebuild an encoding from :meth:`to_dict`'s output; a parameter left out takes its default.
 
         Raises ValueError for a non-mapping, unknown or missing keys, or values of
         the wrong type or out of range.
         """
         if not isinstance(d, Mapping):
             raise ValueError(f"an encoding must be a dict, got {type(d).__name__}")
-        unknown = sorted(set(d) - {"kind", "steps", "gain"}, key=str)
-        if unknown:
-            raise ValueError(f"unknown encoding keys {quote(unknown)}; expected kind, steps, gain")
         missing = [key for key in ("kind", "steps") if key not in d]
         if missing:
             raise ValueError(f"encoding is missing {', '.join(missing)}")
         if not isinstance(d["kind"], str):
             raise ValueError(f"encoding kind must be a string, got {type(d['kind']).__name__}")
+        if d["kind"] not in KINDS:
+            raise ValueError(f"encoding kind must be one of {', '.join(KINDS)}, got {quote(d['kind'])}")
+        expected = ("kind", "steps", *PARAMETERS[d["kind"]])
+        unknown = sorted(set(d) - set(expected), key=str)
+        if unknown:
+            raise ValueError(f"unknown encoding keys {quote(unknown)}; expected {', '.join(expected)}")
         if not _is_int(d["steps"]):
             raise ValueError(f"encoding steps must be an integer, got {type(d['steps']).__name__}")
         gain = d.get("gain", 1.0)
         if not _is_real(gain):
             raise ValueError(f"encoding gain must be a number, got {type(gain).__name__}")
-        return cls(kind=d["kind"], steps=d["steps"], gain=gain)
+        parameters = {key: d[key] for key in PARAMETERS[d["kind"]] if key in d}
+        return cls(**{**parameters, "kind": d["kind"], "steps": d["steps"], "gain": gain})
 
 
 def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Encode ``x`` as uint8 spikes [T, N, C] (time-major), T = ``encoding.steps``.
 
     ``"raster"``: ``x`` is [N, T, C] with values 0 or 1 (bool, integer or float
-    dtype); ``rng`` is not used. ``"rate"``: ``x`` is [N, C] finite intensities in
+    dtype); ``"delta"``: ``x`` is [N, T, C] finite values; ``"latency"``: ``x`` is
+    [N, C] intensities in [0, 1]; these three do not use ``rng``. ``"rate"``: ``x`` is [N, C] finite intensities in
     [0, 1]; the spikes come from one ``rng.random((T, N, C), dtype=np.float32)``
     call, so they depend only on ``rng``'s state and on the shape: generators made
     from the same seed give the same spikes.
@@ -107,8 +163,8 @@ def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.nd
     values, or values outside {0, 1} (raster) or [0, 1] (rate).
     """
     x = _check_input(encoding, x)
-    if encoding.kind == "raster":
-        return _raster(x)
+    if encoding.kind in DETERMINISTIC:
+        return _deterministic(encoding, x)
     _check_rng(rng)
     probability = encoding.gain * x.astype(np.float64)
     draws = rng.random((encoding.steps,) + x.shape, dtype=np.float32)
@@ -131,9 +187,10 @@ def encode_batches(
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1 (samples per batch), got {batch_size!r}")
     n_samples = x.shape[0]
-    if encoding.kind == "raster":
+    if encoding.kind in DETERMINISTIC:
         for first in range(0, n_samples, batch_size):
-            yield _raster(_check_raster_values(x[first: first + batch_size]))
+            batch = x[first: first + batch_size]
+            yield _deterministic(encoding, _check_raster_values(batch) if encoding.kind == "raster" else batch)
         return
     _check_rng(rng)
     start = copy.deepcopy(rng.bit_generator.state)
@@ -157,27 +214,41 @@ def _check_input(encoding: Encoding, x: np.ndarray, check_values: bool = True) -
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_) or np.issubdtype(x.dtype, np.complexfloating):
         raise ValueError(f"input must be a real numeric array, got dtype {x.dtype}")
-    steps = encoding.steps
-    if encoding.kind == "raster":
+    steps, kind = encoding.steps, encoding.kind
+    if kind in ("raster", "delta"):
         if x.ndim != 3:
             raise ValueError(
-                f"a raster input must be [N, T, C] = [samples, {steps}, channels], got shape {x.shape}"
+                f"a {kind} input must be [N, T, C] = [samples, {steps}, channels], got shape {x.shape}"
             )
         if x.shape[1] != steps:
             raise ValueError(
-                f"the raster has T = {x.shape[1]} steps, the encoding has {steps}: "
+                f"the {kind} input has T = {x.shape[1]} steps, the encoding has {steps}: "
                 f"expected [samples, {steps}, channels], got shape {x.shape}"
             )
+        if kind == "delta":
+            if x.size and not np.all(np.isfinite(x)):
+                raise ValueError("the delta input contains NaN or infinite values; expected finite values")
+            return x
         return _check_raster_values(x) if check_values else x
     if x.ndim != 2:
-        raise ValueError(f"a rate input must be [N, C] = [samples, channels] intensities, got shape {x.shape}")
+        raise ValueError(f"a {kind} input must be [N, C] = [samples, channels] intensities, got shape {x.shape}")
     if x.size and not np.all(np.isfinite(x)):
-        raise ValueError("rate intensities contain NaN or infinite values; expected finite values in [0, 1]")
+        raise ValueError(f"{kind} intensities contain NaN or infinite values; expected finite values in [0, 1]")
     if x.size and (x.min() < 0 or x.max() > 1):
         raise ValueError(
-            f"rate intensities must lie in [0, 1], found values in [{float(x.min())}, {float(x.max())}]"
+            f"{kind} intensities must lie in [0, 1], found values in [{float(x.min())}, {float(x.max())}]"
         )
     return x
+
+
+def _deterministic(encoding: Encoding, x: np.ndarray) -> np.ndarray:
+    """The spikes [T, N, C] of the kinds that draw nothing (:data:`DETERMINISTIC`), ``x`` checked."""
+    if encoding.kind == "raster":
+        return _raster(x)
+    if encoding.kind == "delta":
+        return temporal_codes.delta(x, encoding.threshold, encoding.padding)
+    return temporal_codes.latency(x, encoding.steps, encoding.tau, encoding.threshold, encoding.linear,
+                                  encoding.normalize, encoding.clip)
 
 
 def _check_raster_values(x: np.ndarray) -> np.ndarray:

@@ -251,7 +251,8 @@ def test_a_header_that_is_not_json_is_refused():
     (lambda h: h["layers"][0]["params"].pop("beta"), r"missing \['beta'\]"),
     (lambda h: h.update(n_inputs=4), "layer 0: n_in is 3, but the artifact's n_inputs is 4"),
     (lambda h: h["encoding"].update(steps=0), r"encoding steps must be an integer in \[1, 65535\], got 0"),
-    (lambda h: h["encoding"].update(kind="latency"), "encoding kind must be one of rate, raster, got 'latency'"),
+    (lambda h: h["encoding"].update(kind="morse"),
+     "encoding kind must be one of rate, raster, latency, delta, got 'morse'"),
 ])
 def test_a_wrong_header_is_refused_with_a_clear_message(change, message):
     header, blobs = split(to_bytes(small_artifact()))
