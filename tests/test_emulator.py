@@ -103,3 +103,10 @@ def test_izhikevich_reset_lands_at_the_next_step_and_u_sees_the_old_v():
 def test_izhikevich_state_saturates():
     result = run(izhikevich_neuron(3, v_init=2000, threshold=32767), [0, 0, 0])
     assert result.final_states[0]["v"].item() == 32767
+
+
+def test_the_final_state_is_before_the_reset_a_last_spike_would_cause():
+    # one step of drive 7 << 4 = 112 > theta 100: the neuron fires at the last step, and its
+    # reset would land at the next step, which never comes
+    result = run(one_neuron(7, 0, 100, frac_bits=4, steps=1), [1])
+    assert result.output_spikes[0, 0, 0] == 1 and result.final_states[0]["v"].item() == 112
