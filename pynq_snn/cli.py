@@ -18,7 +18,7 @@ from typing import Callable, List, Optional
 from . import __version__
 from .cli_sweep import add_parser as add_sweep_parser
 from .training.neurons import NEURONS
-from .training.data import DATASETS, DEFAULT_DATA_SEED, is_data_file
+from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
 from .training.options import DEFAULTS, DataDefaults, TrainOptions
 
@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=_positive_ints, default=None,
                    help=f"hidden layer sizes, e.g. 128 or 256,128 (default {hidden})")
     _add_epoch_options(p, izhikevich=True)
+    p.add_argument("--encoding", choices=tuple(ENCODINGS), default=None,
+                   help="how intensities become spikes: rate (Bernoulli), latency (one spike, linear time, over all "
+                        "steps), latency-log (log time), delta (changes of an .npz series) (default: the data set's, "
+                        "rate for images)")
     p.add_argument("--steps", type=int, default=None,
                    help=f"timesteps per sample (default {DIGITS_STEPS} for the images, 50 for nmnist, 100 for shd "
                         "and randman; an .npz raster's own T)")
@@ -175,8 +179,8 @@ def _emit(args, summary: dict, lines: List[str]) -> None:
 def train_options(args: argparse.Namespace) -> TrainOptions:
     """The training options that ``pynq-snn train``'s parsed arguments ask for."""
     return TrainOptions(
-        data=args.data, data_dir=args.data_dir, neuron=args.neuron, output_neuron=args.output_neuron,
-        preset=args.preset,
+        data=args.data, data_dir=args.data_dir, encoding=args.encoding, neuron=args.neuron,
+        output_neuron=args.output_neuron, preset=args.preset,
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
@@ -233,7 +237,8 @@ def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int, data_
     if recorded is not None and recorded != data_seed:
         print(f"warning: the model was trained with --data-seed {recorded}, evaluating with {data_seed}: "
               "its test split may overlap the training data", file=sys.stderr)
-    dataset = load_dataset(data, data_seed, data_dir, steps=artifact.n_steps)  # a raster's T is the artifact's
+    delta = "delta" if artifact.encoding["kind"] == "delta" else None  # a series, not spikes
+    dataset = load_dataset(data, data_seed, data_dir, delta, steps=artifact.n_steps)  # a raster's T is the artifact's
     return encode_test_split(dataset, Encoding.from_dict(artifact.encoding), seed), dataset.test.y, data
 
 

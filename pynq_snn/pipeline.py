@@ -56,7 +56,8 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
     """Float warm-up, then QAT; see the module docstring."""
     options = options.resolved()
     steps = {} if options.steps is None else {"steps": options.steps}
-    dataset = load_dataset(options.data, data_seed=options.data_seed, data_dir=options.data_dir, **steps)
+    dataset = load_dataset(options.data, data_seed=options.data_seed, data_dir=options.data_dir,
+                           encoding=options.encoding, **steps)
     config = NetworkConfig(
         sizes=[dataset.n_inputs, *options.hidden, dataset.n_classes],
         neuron=options.neuron,

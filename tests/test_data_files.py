@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pynq_snn.overlay.encoding import Encoding
 from pynq_snn.training.data import DataNotFound, dataset_from_arrays, load_dataset
 from pynq_snn.training.data import files as data_files
 from pynq_snn.training.data import idx
@@ -182,3 +183,16 @@ def test_the_command_line_names_an_unknown_data_set(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--data", "cifar10", "--out", "x.pt"])
     assert "unknown data set 'cifar10'" in capsys.readouterr().err
+
+
+def test_latency_coding_of_images_and_delta_coding_of_your_series(tmp_path, offline):
+    write_mnist_folder(tmp_path / "data")
+    dataset = load_dataset("mnist", data_dir=str(tmp_path / "data"), steps=10, encoding="latency")
+    assert dataset.encoding == Encoding("latency", 10, linear=True, normalize=True, clip=True)
+    series = np.random.default_rng(3).normal(size=(6, 8, 4))
+    np.savez(tmp_path / "series.npz", x_train=series, y_train=np.arange(6) % 2, x_test=series[:2], y_test=[0, 1])
+    assert load_dataset(str(tmp_path / "series.npz"), encoding="delta").encoding == Encoding("delta", 8)
+    with pytest.raises(ValueError, match="must be 0 or 1"):  # without delta coding, a series is not spikes
+        load_dataset(str(tmp_path / "series.npz"))
+    with pytest.raises(ValueError, match="--encoding latency needs intensities"):
+        load_dataset("randman", encoding="latency", train_per_class=1, test_per_class=1)

@@ -62,13 +62,16 @@ class TrainOptions:
     """Everything ``pynq-snn train`` takes. ``None`` picks the data set's default (:data:`DEFAULTS`).
 
     ``data`` is a name of :data:`~pynq_snn.training.data.DATASETS` or a path to an
-    ``.npz`` file; ``data_dir`` is where real data sets' files are looked for first.
+    ``.npz`` file; ``data_dir`` is where real data sets' files are looked for first;
+    ``encoding`` (a key of :data:`~pynq_snn.training.data.ENCODINGS`) replaces the
+    data set's own.
     ``lr`` and ``qat_lr`` are Adam's learning rates of the float warm-up and of QAT;
     ``batch_size`` counts samples; ``threshold`` is in units of the synaptic current.
     """
 
     data: str = "randman"
     data_dir: Optional[str] = None
+    encoding: Optional[str] = None
     neuron: str = "lif"
     output_neuron: Optional[str] = None
     preset: str = "RS"

@@ -31,7 +31,7 @@ import numpy as np
 
 from ...overlay.encoding import Encoding, encode
 from .arrays import dataset_from_arrays, load_npz_dataset
-from .dataset import DEFAULT_DATA_SEED, Dataset, Split, check_data_seed
+from .dataset import DEFAULT_DATA_SEED, ENCODINGS, Dataset, Split, check_data_seed, encoded_as
 from .digits import load_digits_dataset
 from .events import load_event_dataset
 from .files import DataNotFound
@@ -48,16 +48,21 @@ def is_data_file(name: str) -> bool:
 
 
 def load_dataset(name: str, data_seed: int = DEFAULT_DATA_SEED, data_dir: Optional[str] = None,
-                 **options) -> Dataset:
+                 encoding: Optional[str] = None, **options) -> Dataset:
     """The data set ``name`` (one of :data:`DATASETS`, or a path ending in ``.npz``) for ``data_seed``.
 
-    ``data_dir`` is where the real data sets' files are looked for first.
+    ``data_dir`` is where the real data sets' files are looked for first;
+    ``encoding`` (a key of :data:`ENCODINGS`) replaces the data set's own.
     ``options`` go to the data set's loader (for example ``steps``). Raises
-    ValueError for an unknown name.
+    ValueError for an unknown name or an encoding the inputs cannot take.
     """
     if is_data_file(name):
         check_data_seed(data_seed)
-        return load_npz_dataset(name, **options)
+        return load_npz_dataset(name, encoding=encoding, **options)
+    return encoded_as(_load_named(name, data_seed, data_dir, **options), encoding)
+
+
+def _load_named(name: str, data_seed: int, data_dir: Optional[str], **options) -> Dataset:
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or a path to an .npz file")
     if name == "randman":
@@ -72,6 +77,7 @@ __all__ = [
     "DATASETS",
     "DEFAULT_DATA_SEED",
     "DataNotFound",
+    "ENCODINGS",
     "Dataset",
     "Split",
     "check_data_seed",

@@ -4,6 +4,7 @@ An ``.npz`` file (``np.savez``) holds four arrays, the splits' inputs and labels
 
     x_train, x_test   intensities float [N, C] in [0, 1]   (encoded with the chosen encoding, rate by default)
                       or spikes [N, T, C] in {0, 1}         (used as they are: encoding "raster", T steps)
+                      or, with encoding "delta", a series [N, T, C] of finite real values
     y_train, y_test   integer class labels [N] in 0 .. K-1
 
 and optionally ``n_classes`` (a scalar K; by default the largest label + 1). Both
@@ -19,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ...overlay.encoding import Encoding
-from .dataset import Dataset, Split
+from .dataset import Dataset, Split, encoded_as
 
 #: The keys an ``.npz`` file must hold.
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -27,7 +28,8 @@ KEYS = ("x_train", "y_train", "x_test", "y_test")
 STEPS = 25
 
 
-def load_npz_dataset(path: str, steps: Optional[int] = None, gain: float = 1.0) -> Dataset:
+def load_npz_dataset(path: str, steps: Optional[int] = None, gain: float = 1.0,
+                     encoding: Optional[str] = None) -> Dataset:
     """The data set in the ``.npz`` file ``path`` (keys in the module docstring).
 
     Raises FileNotFoundError for a missing file, ValueError (one line) for a file
@@ -48,18 +50,22 @@ def load_npz_dataset(path: str, steps: Optional[int] = None, gain: float = 1.0) 
         raise ValueError(f"{path} is not a readable .npz file: {exc}") from None
     try:
         return dataset_from_arrays(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-                                   n_classes=arrays.get("n_classes"), steps=steps, gain=gain, name=str(path))
+                                   n_classes=arrays.get("n_classes"), steps=steps, gain=gain, name=str(path),
+                                   encoding=encoding)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
 
 
 def dataset_from_arrays(x_train, y_train, x_test, y_test, n_classes=None, steps: Optional[int] = None,
-                        gain: float = 1.0, name: str = "arrays") -> Dataset:
+                        gain: float = 1.0, name: str = "arrays", encoding: Optional[str] = None) -> Dataset:
     """A :class:`Dataset` from arrays laid out as in the module docstring.
 
-    2-D inputs are intensities, rate coded over ``steps`` (default 25) with ``gain``;
-    3-D inputs are spike rasters, and ``steps``, when given, must equal their T.
+    2-D inputs are intensities, coded over ``steps`` (default 25) with ``encoding``
+    (a key of :data:`~.dataset.ENCODINGS`; rate with ``gain`` by default); 3-D inputs
+    are spike rasters, or series for ``encoding="delta"``, and ``steps``, when given,
+    must equal their T.
     """
+    delta = encoding == "delta"
     x_train, x_test = np.asarray(x_train), np.asarray(x_test)
     if x_train.ndim not in (2, 3) or x_train.ndim != x_test.ndim or x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(f"x_train and x_test must both be [N, C] intensities or [N, T, C] spikes with the same "
@@ -67,7 +73,9 @@ def dataset_from_arrays(x_train, y_train, x_test, y_test, n_classes=None, steps:
     for key, x in (("x_train", x_train), ("x_test", x_test)):
         if not np.issubdtype(x.dtype, np.number) and x.dtype != np.bool_:
             raise ValueError(f"{key} must be numeric, got dtype {x.dtype}")
-        if x.ndim == 3 and np.any((x != 0) & (x != 1)):
+        if x.ndim == 3 and delta and x.size and not np.all(np.isfinite(x)):
+            raise ValueError(f"{key} holds a series for delta coding and must be finite")
+        if x.ndim == 3 and not delta and np.any((x != 0) & (x != 1)):
             raise ValueError(f"{key} holds spikes [N, T, C] and must be 0 or 1, found {x[(x != 0) & (x != 1)].flat[0]}")
         if x.ndim == 2 and x.size and not (np.all(np.isfinite(x)) and x.min() >= 0 and x.max() <= 1):
             raise ValueError(f"{key} holds intensities [N, C] and must lie in [0, 1], "
@@ -83,13 +91,15 @@ def dataset_from_arrays(x_train, y_train, x_test, y_test, n_classes=None, steps:
     if x_train.ndim == 3:
         if steps is not None and steps != x_train.shape[1]:
             raise ValueError(f"the spikes have T = {x_train.shape[1]} steps, {steps} were asked for")
-        encoding = Encoding("raster", x_train.shape[1])
-        x_train, x_test = x_train.astype(np.uint8), x_test.astype(np.uint8)
-    else:
-        encoding = Encoding("rate", STEPS if steps is None else steps, gain)
-        x_train, x_test = x_train.astype(np.float32), x_test.astype(np.float32)
-    return Dataset(name=name, train=Split(x_train, labels[0]), test=Split(x_test, labels[1]), encoding=encoding,
-                   n_inputs=int(x_train.shape[-1]), n_classes=int(n_classes))
+        kind, dtype = ("delta", np.float32) if delta else ("raster", np.uint8)
+        return Dataset(name=name, train=Split(x_train.astype(dtype), labels[0]),
+                       test=Split(x_test.astype(dtype), labels[1]), encoding=Encoding(kind, x_train.shape[1]),
+                       n_inputs=int(x_train.shape[-1]), n_classes=int(n_classes))
+    dataset = Dataset(name=name, train=Split(x_train.astype(np.float32), labels[0]),
+                      test=Split(x_test.astype(np.float32), labels[1]),
+                      encoding=Encoding("rate", STEPS if steps is None else steps, gain),
+                      n_inputs=int(x_train.shape[-1]), n_classes=int(n_classes))
+    return encoded_as(dataset, encoding)
 
 
 def _labels(key: str, y, n: int) -> np.ndarray:

@@ -6,7 +6,8 @@ imports numpy only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Optional
 
 import numpy as np
 
@@ -14,6 +15,16 @@ from ...overlay.encoding import Encoding
 
 #: The data seed every command uses unless told otherwise.
 DEFAULT_DATA_SEED = 0
+
+#: The encodings ``--encoding`` chooses for intensity inputs [N, C], and their parameters:
+#: latency coding spans the T steps (normalized) and leaves inputs below the threshold
+#: silent (clipped); ``"delta"`` takes series [N, T, C] of your own (:mod:`.arrays`).
+ENCODINGS = {
+    "rate": {"kind": "rate"},
+    "latency": {"kind": "latency", "linear": True, "normalize": True, "clip": True},
+    "latency-log": {"kind": "latency", "normalize": True, "clip": True},
+    "delta": {"kind": "delta"},
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +53,23 @@ class Dataset:
     encoding: Encoding
     n_inputs: int
     n_classes: int
+
+
+def encoded_as(dataset: Dataset, choice: Optional[str]) -> Dataset:
+    """``dataset`` with the encoding ``choice`` (a key of :data:`ENCODINGS`; None keeps its own).
+
+    Rate and latency coding take intensities [N, C]: ValueError (one line) for data
+    that are spikes already, or for ``"delta"``, which :mod:`.arrays` handles.
+    """
+    if choice is None or choice == dataset.encoding.kind:
+        return dataset
+    if choice not in ENCODINGS:
+        raise ValueError(f"unknown encoding {choice!r}; choose one of {', '.join(ENCODINGS)}")
+    if choice == "delta" or dataset.encoding.kind != "rate":
+        needs = "series [N, T, C] of real values in an .npz file" if choice == "delta" else "intensities [N, C]"
+        raise ValueError(f"--encoding {choice} needs {needs}; {dataset.name} holds {dataset.encoding.kind} inputs")
+    gain = {"gain": dataset.encoding.gain} if choice == "rate" else {}
+    return replace(dataset, encoding=Encoding(steps=dataset.encoding.steps, **ENCODINGS[choice], **gain))
 
 
 def check_data_seed(data_seed) -> int:
