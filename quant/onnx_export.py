@@ -253,8 +253,6 @@ def to_onnx(artifact: Artifact) -> onnx.ModelProto:
     return model
 
 
-def save_onnx(artifact: Artifact, path: PathLike) -> onnx.ModelProto:
-    """Write the ONNX model of ``artifact`` to ``path`` and return it."""
-    model = to_onnx(artifact)
-    Path(path).write_bytes(model.SerializeToString())
-    return model
+def save_onnx(artifact: Artifact, path: PathLike) -> None:
+    """Write the ONNX model of ``artifact`` (:func:`to_onnx`) to ``path``."""
+    Path(path).write_bytes(to_onnx(artifact).SerializeToString())

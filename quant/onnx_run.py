@@ -36,6 +36,12 @@ class OnnxResult:
     final_states: Tuple[Dict[str, np.ndarray], ...]
 
 
+def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message, or its type's name when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _expected_outputs(artifact: Artifact) -> Dict[str, int]:
     """Output name -> its last dimension, for every output the artifact's ONNX model has."""
     widths = {OUTPUT: artifact.n_outputs}
@@ -58,19 +64,23 @@ def open_session(path: PathLike, artifact: Artifact) -> ort.InferenceSession:
         raise FileNotFoundError(f"no ONNX model at {path}")
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own types for unreadable or invalid files
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{path} is not a readable ONNX model: {first_line}") from None
-    inputs = {i.name: i.shape for i in session.get_inputs()}
-    if INPUT not in inputs or len(inputs) != 1:
-        raise ValueError(f"{path} takes inputs {sorted(inputs)}, a pynq-snn ONNX model takes {INPUT!r} alone")
-    width = inputs[INPUT][-1]
+    except Exception as exc:  # onnxruntime's error types derive from Exception alone
+        raise ValueError(f"{path} is not a readable ONNX model: {_first_line(exc)}") from None
+    inputs = session.get_inputs()
+    if [i.name for i in inputs] != [INPUT] or inputs[0].type != "tensor(float)" or len(inputs[0].shape) != 3:
+        found = ", ".join(f"{i.name!r} {i.type} {i.shape}" for i in inputs)
+        raise ValueError(f"{path} takes {found}; a pynq-snn ONNX model takes {INPUT!r} float32 [T, N, n_inputs]")
+    width = inputs[0].shape[-1]
     if width != artifact.n_inputs:
         raise ValueError(f"{path} takes {width} input channels, the artifact has {artifact.n_inputs}")
     outputs = {o.name: o.shape[-1] for o in session.get_outputs()}
-    for name, expected in _expected_outputs(artifact).items():
-        if name not in outputs:
-            raise ValueError(f"{path} has no output {name!r}: it is not the ONNX model of this artifact")
+    widths = _expected_outputs(artifact)
+    if outputs.keys() != widths.keys():
+        missing, extra = sorted(widths.keys() - outputs.keys()), sorted(outputs.keys() - widths.keys())
+        found = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
+        raise ValueError(f"{path} is not the ONNX model of this {len(artifact.layers)}-layer artifact: "
+                         f"outputs {', '.join(found)}")
+    for name, expected in widths.items():
         if outputs[name] != expected:
             raise ValueError(f"{path}: output {name!r} is {outputs[name]} wide, the artifact's is {expected}")
     return session
@@ -83,7 +93,10 @@ def run_onnx(session: ort.InferenceSession, artifact: Artifact, spikes: np.ndarr
     hidden = [raster_output(i) for i in range(len(artifact.layers) - 1)]
     states = [(i, name) for i, layer in enumerate(artifact.layers) for name in MODELS[layer.neuron].state_names]
     names = [OUTPUT, *hidden, *(state_output(i, name) for i, name in states)]
-    found = dict(zip(names, session.run(names, {INPUT: spikes.astype(np.float32)})))
+    try:
+        found = dict(zip(names, session.run(names, {INPUT: spikes.astype(np.float32)})))
+    except Exception as exc:  # a file that passed open_session's checks but does not run
+        raise ValueError(f"onnxruntime could not run the model: {_first_line(exc)}") from None
     final_states: Tuple[Dict[str, np.ndarray], ...] = tuple({} for _ in artifact.layers)
     for i, name in states:
         final_states[i][name] = found[state_output(i, name)]
