@@ -1,4 +1,4 @@
-"""Command line: ``pynq-snn {train,export,run,verify,info,demo,sweep}``.
+"""Command line: ``pynq-snn {train,export,import,run,verify,info,demo,sweep}``.
 
 Every command that reads data takes ``--data`` and ``--data-seed`` (the data set
 and its train/test split, one default for all commands) and ``--seed`` (weight
@@ -125,11 +125,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("export", help="export a checkpoint to the deployment artifact (checks the IP's capacity)")
-    p.add_argument("checkpoint", help="checkpoint written by train")
-    p.add_argument("--out", required=True, help="file to write (e.g. model.snn, or model.onnx with --format onnx)")
-    p.add_argument("--format", choices=("artifact", "onnx"), default="artifact",
+    p.add_argument("checkpoint", help="checkpoint written by train or import")
+    p.add_argument("--out", required=True,
+                   help="file to write (e.g. model.snn, model.onnx with --format onnx, model.nir with --format nir)")
+    p.add_argument("--format", choices=("artifact", "onnx", "nir"), default="artifact",
                    help="artifact (default): the IP's binary file; onnx: one ONNX model of the whole network "
-                        "(a Scan over the timesteps) that onnxruntime runs bit-exact")
+                        "(a Scan over the timesteps) that onnxruntime runs bit-exact; nir: a NIR graph whose "
+                        "weights are the 4-bit integers times their scales")
+    p.add_argument("--nir-extension", action="store_true",
+                   help="with --format nir: write Izhikevich layers as the toolkit's pynq_snn.Izhikevich node, "
+                        "which plain NIR lacks and only this toolkit reads (without it they are refused)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("import", help="read a NIR graph (snnTorch's export_to_nir, or export --format nir) into a "
+                                      "checkpoint that export, run and verify take; lists all the IP cannot run")
+    p.add_argument("graph", help="NIR file (e.g. model.nir)")
+    p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
+    p.add_argument("--encoding", choices=("rate", "raster"), default=None,
+                   help="how inputs become spikes (default: the graph's record, else rate)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="timesteps per sample (default: the graph's record, else 25)")
+    p.add_argument("--data", type=_data_name, metavar="{" + ",".join(DATASETS) + ",FILE.npz}", default=None,
+                   help="the data set the network reads, recorded for run and verify (default: the graph's record)")
+    p.add_argument("--data-seed", type=int, default=None,
+                   help=f"its train/test split (default: the graph's record, else {DEFAULT_DATA_SEED})")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("run", help="run an artifact over the test split: emulator, or the IP through its driver")
@@ -216,11 +235,30 @@ def _mean(values) -> Optional[float]:
 def cmd_export(args) -> int:
     from .pipeline import export_checkpoint
 
-    artifact = export_checkpoint(args.checkpoint, args.out, args.format)
+    artifact = export_checkpoint(args.checkpoint, args.out, args.format, args.nir_extension)
     req = artifact.requirements()
     _emit(args, {"artifact": str(args.out), "format": args.format, "sizes": list(artifact.sizes),
                  "synapses": req.synapses}, [
         f"exported {'-'.join(map(str, artifact.sizes))} ({req.synapses} synapses, {req.neurons} neurons) to {args.out}",
+    ])
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .pipeline import import_nir
+    from .quant.from_snntorch import ConversionError
+
+    try:
+        checkpoint = import_nir(args.graph, args.out, args.encoding, args.steps, args.data, args.data_seed)
+    except ConversionError as exc:  # one line: every problem, separated
+        raise ValueError(f"{args.graph} cannot run on the SNN core IP: {'; '.join(exc.problems)}") from exc
+    model, encoding = checkpoint.model, checkpoint.encoding
+    sizes = [model.n_inputs] + [layer.linear.out_features for layer in model.layers]
+    _emit(args, {"checkpoint": str(args.out), "sizes": sizes, "neurons": [layer.hardware for layer in model.layers],
+                 "encoding": encoding.to_dict(), "data": checkpoint.meta.get("data")}, [
+        f"imported {'-'.join(map(str, sizes))} ({', '.join(layer.hardware for layer in model.layers)}) "
+        f"from {args.graph}, {encoding.kind} coding over {encoding.steps} timesteps",
+        f"wrote {args.out}",
     ])
     return 0
 
@@ -376,8 +414,8 @@ def cmd_sweep(args) -> int:
 
 
 COMMANDS = {
-    "train": cmd_train, "export": cmd_export, "run": cmd_run, "verify": cmd_verify, "info": cmd_info,
-    "demo": cmd_demo, "sweep": cmd_sweep,
+    "train": cmd_train, "export": cmd_export, "import": cmd_import, "run": cmd_run, "verify": cmd_verify,
+    "info": cmd_info, "demo": cmd_demo, "sweep": cmd_sweep,
 }
 
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -19,16 +19,21 @@ import torch
 from .overlay.artifact import Artifact, save
 from .overlay.encoding import Encoding
 from .quant.export import to_artifact
+from .quant.layer_spec import layer_specs, network_from_specs
 from .quant.onnx_export import save_onnx
-from .quant.network import QuantSpikingMLP
-from .training.data import Dataset, encode_test_split, load_dataset
+from .quant.network import QuantSpikingMLP, QuantSpikingNetwork
+from .quant.nir_in import from_nir, read_nir
+from .quant.nir_out import METADATA_KEY, save_nir
+from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
 from .training.network import NetworkConfig, SpikingMLP
 from .training.options import TrainOptions
 from .training.trainer import EpochStats, evaluate, fit
 
 CHECKPOINT_FORMAT = "pynq-snn-checkpoint"
-#: 2: a layer's neuron parameters live under ``layers.<i>.neuron``.
-CHECKPOINT_VERSION = 2
+#: 2: a layer's neuron parameters live under ``layers.<i>.neuron``. 3: a network built from no
+#: ``NetworkConfig`` (an imported graph) is recorded layer by layer (``quant/layer_spec.py``),
+#: and ``meta`` holds what export copies into the artifact's meta.
+CHECKPOINT_VERSION = 3
 
 
 @dataclass
@@ -92,18 +97,37 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
 
 def save_checkpoint(result: TrainResult, path) -> str:
     """Write the quantized model and its provenance; return the file's SHA-256."""
+    options = result.options
+    return _save(
+        path, result.quant_model, result.encoding,
+        meta={"data": options.data, "data_seed": options.data_seed, "neuron": options.neuron},
+        options=asdict(options),
+        metrics={"float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy},
+        history={"float": [asdict(e) for e in result.float_history], "qat": [asdict(e) for e in result.qat_history]},
+    )
+
+
+def save_network_checkpoint(model: QuantSpikingNetwork, encoding: Encoding, meta: dict, path) -> str:
+    """Write a checkpoint of a network that was not trained here (an imported graph, a converted
+    snnTorch model) with its ``encoding`` and ``meta`` (plain values, copied into the exported
+    artifact's meta); return the file's SHA-256."""
+    return _save(path, model, encoding, meta)
+
+
+def _save(path, model: QuantSpikingNetwork, encoding: Encoding, meta: dict, options: Optional[dict] = None,
+          metrics: Optional[dict] = None, history: Optional[dict] = None) -> str:
+    built_from_config = isinstance(model, QuantSpikingMLP)
     payload = {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
-        "options": asdict(result.options),
-        "network": result.quant_model.config.to_dict(),
-        "encoding": result.encoding.to_dict(),
-        "state_dict": result.quant_model.state_dict(),
-        "metrics": {"float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy},
-        "history": {
-            "float": [asdict(e) for e in result.float_history],
-            "qat": [asdict(e) for e in result.qat_history],
-        },
+        "options": options,
+        "network": model.config.to_dict() if built_from_config else None,
+        "layers": None if built_from_config else layer_specs(model),
+        "encoding": encoding.to_dict(),
+        "state_dict": model.state_dict(),
+        "meta": dict(meta),
+        "metrics": dict(metrics or {}),
+        "history": dict(history or {}),
     }
     path = Path(path)
     torch.save(payload, path)
@@ -117,13 +141,18 @@ def file_sha256(path) -> str:
 
 @dataclass
 class Checkpoint:
-    """A loaded checkpoint: the quantized model (eval mode) and what made it."""
+    """A loaded checkpoint: the quantized model (eval mode) and what made it.
 
-    model: QuantSpikingMLP
-    options: TrainOptions
+    ``options`` is ``None`` for a network that was not trained here; ``meta`` is what
+    export copies into the artifact's meta, with ``metrics``.
+    """
+
+    model: QuantSpikingNetwork
+    options: Optional[TrainOptions]
     encoding: Encoding
     metrics: dict
     history: dict
+    meta: dict
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -139,44 +168,84 @@ def load_checkpoint(path) -> Checkpoint:
         raise ValueError(f"{path} is not a pynq-snn checkpoint")
     if payload.get("version") != CHECKPOINT_VERSION:
         raise ValueError(
-            f"{path}: checkpoint version {payload.get('version')}, this version reads {CHECKPOINT_VERSION}"
+            f"{path}: checkpoint version {payload.get('version')}, this version reads {CHECKPOINT_VERSION}: "
+            "train or import the model again"
         )
-    model = QuantSpikingMLP(NetworkConfig(**payload["network"]))
+    if payload["network"] is not None:
+        model = QuantSpikingMLP(NetworkConfig(**payload["network"]))
+    else:
+        model = network_from_specs(payload["layers"])
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return Checkpoint(
         model=model,
-        options=TrainOptions(**payload["options"]),
+        options=TrainOptions(**payload["options"]) if payload["options"] is not None else None,
         encoding=Encoding.from_dict(payload["encoding"]),
         metrics=payload["metrics"],
         history=payload["history"],
+        meta=payload["meta"],
     )
 
 
-#: What ``export`` writes, by ``--format``: the deployment artifact, or the ONNX model of it
-#: (``quant/onnx_export.py``).
+#: The encoding of an imported graph when neither the graph nor the command line names one:
+#: rate coding over 25 timesteps (the digits' default).
+IMPORT_ENCODING = Encoding("rate", 25)
+
+
+def import_nir(graph_path, checkpoint_path, kind: Optional[str] = None, steps: Optional[int] = None,
+               data: Optional[str] = None, data_seed: Optional[int] = None) -> Checkpoint:
+    """Read a NIR graph (``quant/nir_in.py``) and write a checkpoint that export, run and verify take.
+
+    The input encoding is the one the graph records (``export --format nir`` records it), else
+    :data:`IMPORT_ENCODING`, with ``kind`` ("rate" or "raster") and ``steps`` replacing
+    its parts. ``data`` and ``data_seed`` (else the graph's record) name the data set that
+    run and verify read. Raises ConversionError (a ValueError) listing all the IP cannot run.
+    """
+    graph = read_nir(graph_path)
+    model = from_nir(graph)
+    record = graph.metadata.get(METADATA_KEY, {})
+    record = record if isinstance(record, dict) else {}
+    encoding = dict(record.get("encoding", IMPORT_ENCODING.to_dict()))
+    encoding.update({key: value for key, value in (("kind", kind), ("steps", steps)) if value is not None})
+    encoding = Encoding.from_dict(encoding)
+    meta = {"source": Path(graph_path).name, "neuron": ", ".join(dict.fromkeys(l.hardware for l in model.layers))}
+    data = data or record.get("data")
+    if data is not None:
+        seed = data_seed if data_seed is not None else record.get("data_seed", DEFAULT_DATA_SEED)
+        meta.update(data=str(data), data_seed=int(seed))
+    model.eval()
+    save_network_checkpoint(model, encoding, meta, checkpoint_path)
+    return Checkpoint(model=model, options=None, encoding=encoding, metrics={}, history={}, meta=meta)
+
+
+#: What ``export`` writes of the artifact, by ``--format``: the deployment artifact, or the ONNX
+#: model of it (``quant/onnx_export.py``). ``"nir"`` writes the network itself (``quant/nir_out.py``).
 EXPORT_FORMATS = {"artifact": save, "onnx": save_onnx}
 
 
-def export_checkpoint(checkpoint_path, artifact_path, file_format: str = "artifact") -> Artifact:
-    """Load a checkpoint, export it and write it in ``file_format`` (a key of :data:`EXPORT_FORMATS`);
-    return the artifact.
+def export_checkpoint(checkpoint_path, artifact_path, file_format: str = "artifact",
+                      nir_extension: bool = False) -> Artifact:
+    """Load a checkpoint, export it and write it in ``file_format`` (a key of :data:`EXPORT_FORMATS`,
+    or ``"nir"``); return the artifact.
 
-    The artifact's ``meta`` records the data set, its seed, the neuron model, both
-    test accuracies, and the checkpoint (its path relative to the artifact's folder
-    and its SHA-256), which ``pynq-snn verify`` finds and checks.
+    The artifact's ``meta`` records the checkpoint's meta (for a trained one: the data set,
+    its seed, the neuron model), its metrics (both test accuracies), and the checkpoint (its
+    path relative to the artifact's folder and its SHA-256), which ``pynq-snn verify`` finds
+    and checks. A NIR graph records the encoding and the data set for ``pynq-snn import``;
+    ``nir_extension`` writes Izhikevich layers as the toolkit's node, which plain NIR lacks.
     """
     checkpoint = load_checkpoint(checkpoint_path)
     artifact_dir = Path(artifact_path).resolve().parent
     meta = {
-        "data": checkpoint.options.data,
-        "data_seed": checkpoint.options.data_seed,
-        "neuron": checkpoint.options.neuron,
-        "float_accuracy": checkpoint.metrics["float_accuracy"],
-        "quant_accuracy": checkpoint.metrics["quant_accuracy"],
+        **checkpoint.meta,
+        **checkpoint.metrics,
         "checkpoint": os.path.relpath(Path(checkpoint_path).resolve(), artifact_dir),
         "checkpoint_sha256": file_sha256(checkpoint_path),
     }
     artifact = to_artifact(checkpoint.model, checkpoint.encoding.to_dict(), meta)
-    EXPORT_FORMATS[file_format](artifact, artifact_path)
+    if file_format == "nir":
+        record = {key: checkpoint.meta[key] for key in ("data", "data_seed") if key in checkpoint.meta}
+        save_nir(checkpoint.model, artifact_path, nir_extension, {**record, "encoding": checkpoint.encoding.to_dict()})
+    else:
+        EXPORT_FORMATS[file_format](artifact, artifact_path)
     return artifact

@@ -74,7 +74,8 @@ def to_nir(model: QuantSpikingNetwork, extension: bool = False, record: Optional
     """
     izhikevich = [index for index, layer in enumerate(model.layers) if layer.hardware == "izhikevich"]
     if izhikevich and not extension:
-        raise ValueError(f"plain NIR has no Izhikevich neuron (layers {', '.join(map(str, izhikevich))}): "
+        layers = f"layer{'s' if len(izhikevich) > 1 else ''} {', '.join(map(str, izhikevich))}"
+        raise ValueError(f"plain NIR has no Izhikevich neuron ({layers}): "
                          f"write them as the toolkit's {NODE_TYPE} node (extension=True, "
                          "pynq-snn export --nir-extension), which this toolkit reads back")
     nodes: Dict[str, nir.NIRNode] = {"input": nir.Input(input_type=np.array([model.n_inputs]))}
