@@ -17,6 +17,7 @@ ENTRY_POINTS = [
     ("pynq_snn.overlay.emulator", "emulate"),
     ("pynq_snn.overlay.capacity", "check_fits"),
     ("pynq_snn.quant.export", "to_artifact"),
+    ("pynq_snn.quant.onnx_export", "to_onnx"),
     ("pynq_snn.quant.from_snntorch", "from_snntorch"),
     ("pynq_snn.training.neurons.lif", "leaky"),
     ("pynq_snn.training.neurons.izhikevich", "Izhikevich"),
