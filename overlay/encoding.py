@@ -179,9 +179,11 @@ def encode_batches(
     ``encode`` leaves it.
 
     Memory: one batch, and for rate coding a piece of the draws of at most ``budget`` bytes.
-    Rate coding draws the spikes of every sample of a step together, so each batch of a
-    split input draws the whole stream again from ``rng``'s state at the start and keeps
-    its own samples: the time grows with the number of batches, the memory does not.
+    Rate coding draws the spikes of every sample of a step together. With numpy's default
+    bit generator (PCG64) each batch jumps to its own draws in the stream (``advance``),
+    so the time is that of :func:`encode`; with any other, each batch draws the whole
+    stream again from ``rng``'s state at the start and keeps its own samples: the time
+    grows with the number of batches, the memory does not.
     """
     x = _check_input(encoding, x, check_values=encoding.kind == "rate")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -195,6 +197,16 @@ def encode_batches(
     _check_rng(rng)
     start = copy.deepcopy(rng.bit_generator.state)
     steps, channels = encoding.steps, x.shape[1]
+    if isinstance(rng.bit_generator, np.random.PCG64):
+        for first in range(0, n_samples, batch_size):
+            probability = encoding.gain * x[first: first + batch_size].astype(np.float64)
+            spikes = np.empty((steps,) + probability.shape, dtype=np.uint8)
+            for t in range(steps):  # step t's draws for these samples: one run of the stream
+                draws = _pcg64_at(start, (t * n_samples + first) * channels).random(probability.shape, np.float32)
+                spikes[t] = draws < probability
+            yield spikes
+        rng.bit_generator.state = _pcg64_at(start, steps * n_samples * channels).bit_generator.state
+        return
     run = max(1, min(steps, budget // max(4 * n_samples * channels, 1)))  # float32 draws per piece
     for first in range(0, max(n_samples, 1), batch_size):
         rng.bit_generator.state = copy.deepcopy(start)
@@ -205,6 +217,25 @@ def encode_batches(
             draws = rng.random((min(run, steps - begin), n_samples, channels), dtype=np.float32)
             spikes[begin: begin + draws.shape[0]] = draws[:, samples] < probability
         yield spikes
+
+
+def _pcg64_at(start: dict, offset: int) -> np.random.Generator:
+    """A generator that gives the float32 draws of a PCG64 generator in state ``start`` from draw ``offset`` on.
+
+    A float32 draw takes one 32-bit half of a 64-bit output, low half first, and keeps the
+    other (``has_uint32``) for the next; ``advance(k)`` skips k 64-bit outputs.
+    """
+    state = copy.deepcopy(start)
+    if state["has_uint32"] and offset:  # draw 0 is the kept half; the rest start at a whole output
+        state["has_uint32"], offset = 0, offset - 1
+    bits = np.random.PCG64()
+    bits.state = state
+    if offset:
+        bits.advance(offset // 2)
+    generator = np.random.Generator(bits)
+    if offset % 2:
+        generator.random(1, dtype=np.float32)
+    return generator
 
 
 def _check_input(encoding: Encoding, x: np.ndarray, check_values: bool = True) -> np.ndarray:

@@ -50,8 +50,8 @@ def test_bad_checkpoints_are_refused(tmp_path):
 
 
 def test_unknown_data_set_is_refused():
-    with pytest.raises(ValueError, match="unknown data set 'mnist'; choose one of digits, randman"):
-        train(TrainOptions(data="mnist"))
+    with pytest.raises(ValueError, match="unknown data set 'cifar10'; choose one of randman, digits"):
+        train(TrainOptions(data="cifar10"))
 
 
 def test_learned_izhikevich_parameters_move_stay_in_range_and_export_bit_exact():
@@ -100,3 +100,20 @@ def test_train_returns_the_test_inputs_it_measured_on(tiny_result):
     assert np.array_equal(tiny_result.test_spikes, encode_test_split(dataset, tiny_result.encoding, 5))
     assert np.array_equal(tiny_result.dataset.test.y, dataset.test.y)
     assert evaluate(tiny_result.quant_model, tiny_result.test_spikes, dataset.test.y) == tiny_result.quant_accuracy
+
+
+def test_a_log_that_is_not_a_terminal_gets_one_line_per_epoch(capsys):
+    import numpy as np
+
+    from pynq_snn.overlay.encoding import Encoding
+    from pynq_snn.training.data import dataset_from_arrays
+    from pynq_snn.training.network import NetworkConfig, SpikingMLP
+    from pynq_snn.training.trainer import fit
+
+    rng = np.random.default_rng(0)
+    data = dataset_from_arrays(rng.random((50, 6)), np.arange(50) % 2, rng.random((4, 6)), np.arange(4) % 2, steps=5)
+    model = SpikingMLP(NetworkConfig(sizes=[6, 8, 2]))
+    fit(model, data.train, Encoding("rate", 5), epochs=3, rng=rng, batch_size=16, desc="float")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"float epoch {e}/3" for e in (1, 2, 3)]
+    assert all("train accuracy" in line and "\r" not in line for line in lines)

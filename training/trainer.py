@@ -4,10 +4,17 @@ Loss: cross-entropy on output spike counts, ``CE(softmax(c), y)`` with
 ``c_k = sum_t s_k[t]`` (snnTorch's ``ce_count_loss``); the predicted class is the
 output with the most spikes, ties to the lowest index (``overlay/CONTRACT.md``).
 Inputs are encoded afresh for every epoch from one numpy generator, so a seed fixes
-initialization, shuffling and every encoding draw.
+initialization, shuffling and every encoding draw. Each minibatch is encoded when it
+is trained on (:func:`~pynq_snn.overlay.encoding.encode_batches`: the same spikes as
+encoding the whole shuffled split at once), so memory holds one batch of spikes,
+whatever the split's size and T.
+
+Progress: a tqdm bar per epoch on a terminal; elsewhere (a log file, CI) one line per
+epoch on stderr instead of the bar's fragments.
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import List
@@ -17,7 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..overlay.encoding import Encoding, encode
+from ..overlay.encoding import Encoding, encode_batches
 from .data import Split
 
 
@@ -52,7 +59,7 @@ def fit(
     desc: str = "train",
     progress: bool = True,
 ) -> List[EpochStats]:
-    """Train ``model`` with Adam for ``epochs`` passes over ``split``."""
+    """Train ``model`` with Adam for ``epochs`` passes over ``split``; one :class:`EpochStats` per epoch."""
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -62,14 +69,13 @@ def fit(
         start = time.perf_counter()
         model.train()
         order = rng.permutation(len(split.y))
-        spikes = torch.from_numpy(encode(encoding, split.x[order], rng))
         total_loss, correct = 0.0, 0
-        batches = range(0, len(order), batch_size)
-        # at most one refresh a second: logs that are not a terminal keep every refresh
-        bar = tqdm(batches, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False, disable=not progress,
-                   mininterval=1.0)
-        for begin in bar:
-            x = spikes[:, begin : begin + batch_size].float()
+        batches = encode_batches(encoding, split.x[order], rng, batch_size)
+        title = f"{desc} epoch {epoch + 1}/{epochs}"
+        bar = tqdm(zip(range(0, len(order), batch_size), batches), desc=title, leave=False, mininterval=1.0,
+                   total=-(-len(order) // batch_size), disable=not (progress and _is_terminal()))
+        for begin, spikes in bar:
+            x = torch.from_numpy(spikes).float()
             y = labels[order[begin : begin + batch_size]]
             out = model(x).spikes
             loss = spike_count_loss(out, y)
@@ -80,10 +86,17 @@ def fit(
             total_loss += loss_value * len(y)
             correct += int((predict_counts(out) == y).sum())
             bar.set_postfix(loss=f"{loss_value:.3f}", refresh=False)
-        history.append(
-            EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
-        )
+        stats = EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
+        history.append(stats)
+        if progress and not _is_terminal():
+            print(f"{title}: loss {stats.loss:.4f}, train accuracy {stats.train_accuracy:.2%}, "
+                  f"{stats.seconds:.1f} s", file=sys.stderr, flush=True)
     return history
+
+
+def _is_terminal() -> bool:
+    """Whether stderr, where tqdm draws, is a terminal."""
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
 @torch.no_grad()
