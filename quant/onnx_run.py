@@ -73,7 +73,7 @@ def open_session(path: PathLike, artifact: Artifact) -> ort.InferenceSession:
     width = inputs[0].shape[-1]
     if width != artifact.n_inputs:
         raise ValueError(f"{path} takes {width} input channels, the artifact has {artifact.n_inputs}")
-    outputs = {o.name: o.shape[-1] for o in session.get_outputs()}
+    outputs = {o.name: o.shape[-1] if o.shape else None for o in session.get_outputs()}
     widths = _expected_outputs(artifact)
     if outputs.keys() != widths.keys():
         missing, extra = sorted(widths.keys() - outputs.keys()), sorted(outputs.keys() - widths.keys())
