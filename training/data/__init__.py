@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...overlay.encoding import Encoding, encode
+from ...overlay.encoding import Encoding, encode_batches
 from .arrays import dataset_from_arrays, load_npz_dataset
 from .dataset import DEFAULT_DATA_SEED, ENCODINGS, Dataset, Split, check_data_seed, encoded_as
 from .digits import load_digits_dataset
@@ -38,6 +38,8 @@ from .files import DataNotFound
 from .idx import load_idx_dataset
 from .randman import make_randman
 
+#: Samples per batch when the test split is encoded.
+TEST_BATCH = 1024
 #: Names accepted by :func:`load_dataset`, besides a path ending in ``.npz``.
 DATASETS = ("randman", "digits", "fashion-mnist", "mnist", "nmnist", "shd")
 
@@ -95,6 +97,9 @@ __all__ = [
 def encode_test_split(dataset: Dataset, encoding: Encoding, seed: int) -> np.ndarray:
     """The test split as spikes uint8 [T, N, C], with the encoding draws fixed by ``seed``.
 
-    ``pynq-snn train``, ``run`` and ``verify`` all evaluate on exactly these inputs.
+    ``pynq-snn train``, ``run`` and ``verify`` all evaluate on exactly these inputs. They
+    are encoded in batches (:func:`~pynq_snn.overlay.encoding.encode_batches`, the same
+    spikes): memory holds the spikes, not the float32 draws of the whole split.
     """
-    return encode(encoding, dataset.test.x, np.random.default_rng(seed))
+    batches = encode_batches(encoding, dataset.test.x, np.random.default_rng(seed), TEST_BATCH)
+    return np.concatenate(list(batches), axis=1)
