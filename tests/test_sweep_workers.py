@@ -48,9 +48,11 @@ def postgres():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def training_trial(storage, deadline: float):
+def training_trial(storage, sweep: subprocess.Popen, deadline: float):
     """The first running trial that has drawn its network (so it is training): (number, worker pid)."""
     while time.monotonic() < deadline:
+        if sweep.poll() is not None:
+            pytest.fail(f"the sweep ended before any trial trained: {sweep.communicate()[1]}")
         if "shared" in optuna.get_all_study_names(storage):
             study = optuna.load_study(study_name="shared", storage=storage)
             for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -66,10 +68,10 @@ def test_a_killed_worker_loses_no_trial(postgres):
     sweep = subprocess.Popen([sys.executable, "-m", "pynq_snn.cli", *SWEEP, "--storage", postgres],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        killed, pid = training_trial(storage, time.monotonic() + 60)
+        killed, pid = training_trial(storage, sweep, time.monotonic() + 180)
         assert pid != sweep.pid  # a worker process, not the command that watches them
         os.kill(pid, signal.SIGKILL)
-        out, err = sweep.communicate(timeout=120)
+        out, err = sweep.communicate(timeout=300)
     finally:
         if sweep.poll() is None:
             sweep.kill()
