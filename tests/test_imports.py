@@ -2,8 +2,8 @@
 
 * Every module of ``pynq_snn.overlay`` and ``pynq_snn.host`` (found with pkgutil, so a
   new module is covered without touching this file) imports in a fresh interpreter
-  without loading training, quantization, torch, snnTorch, Brevitas, Optuna or pynq. The PYNQ
-  driver module, which imports pynq by design, is the one left out.
+  without loading training, quantization, torch, snnTorch, Brevitas, Optuna, NIR or
+  pynq. The PYNQ driver module, which imports pynq by design, is the one left out.
 * No chain of imports inside ``pynq_snn`` leads from a module back to itself. Every
   import counts, at module level or inside a function, except those under
   ``if TYPE_CHECKING:``, which never run.
@@ -22,7 +22,8 @@ RUNTIME_PACKAGES = ("pynq_snn.overlay", "pynq_snn.host")
 #: The PYNQ driver imports pynq: the board backend, loaded only when it is asked for.
 IMPORTS_PYNQ = {"pynq_snn.overlay.pynq_overlay"}
 #: Packages the runtime must not load: pynq_snn's desktop side and the desktop libraries.
-DESKTOP_ONLY = ("pynq_snn.training", "pynq_snn.quant", "torch", "snntorch", "brevitas", "pynq", "optuna")
+DESKTOP_ONLY = ("pynq_snn.training", "pynq_snn.quant", "torch", "snntorch", "brevitas", "pynq", "optuna", "nir",
+                "nirtorch")
 
 IMPORT_EVERY_RUNTIME_MODULE = """
 import importlib, json, pkgutil, sys
