@@ -103,3 +103,21 @@ def test_an_artifact_records_a_latency_encoding():
     encoding = Encoding("latency", base.n_steps, tau=2.0, linear=True).to_dict()
     artifact = Artifact(n_inputs=base.n_inputs, layers=base.layers, encoding=encoding, meta={})
     assert Encoding.from_dict(artifact.encoding).linear
+
+
+@pytest.mark.parametrize("budget", [10 ** 9, 64])
+@pytest.mark.parametrize("pre_draws", [0, 1, 2])
+def test_rate_coding_in_batches_jumps_to_the_same_draws(budget, pre_draws):
+    """Beyond the budget each batch jumps in PCG64's stream; a kept 32-bit half (odd draws before) included."""
+    for trial in range(10):
+        shape = np.random.default_rng(trial)
+        n, c, steps, batch = (int(shape.integers(1, 40)), int(shape.integers(1, 9)), int(shape.integers(1, 7)),
+                              int(shape.integers(1, 12)))
+        x = shape.random((n, c))
+        whole_rng, batch_rng = np.random.default_rng(trial), np.random.default_rng(trial)
+        whole_rng.random(pre_draws, dtype=np.float32)
+        batch_rng.random(pre_draws, dtype=np.float32)
+        whole = encode(Encoding("rate", steps), x, whole_rng)
+        batches = encode_batches(Encoding("rate", steps), x, batch_rng, batch, budget)
+        np.testing.assert_array_equal(np.concatenate(list(batches), axis=1), whole)
+        assert whole_rng.random() == batch_rng.random()
