@@ -15,6 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, List, Optional
 
+import numpy as np
+
 from . import __version__
 from .cli_sweep import add_parser as add_sweep_parser
 from .training.neurons import NEURONS
@@ -25,6 +27,33 @@ from .training.options import DEFAULTS, DataDefaults, TrainOptions
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
 EXIT_MISMATCH = 1
+#: The largest seed: torch's and numpy's generators both take any integer in [0, 2**63 - 1].
+SEED_MAX = 2 ** 63 - 1
+#: Samples that ``verify`` compares at once, unless the working set holds fewer.
+DEFAULT_VERIFY_BATCH = 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, ``pynq-snn <command>: error: ...``, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _int_in(low: int, high: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high] (no upper limit if ``high`` is None)."""
+    limit = f"in [{low}, {high}]" if high is not None else f">= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {limit}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer {limit}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _data_name(text: str) -> str:
@@ -43,9 +72,9 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--data-dir", default=None,
                         help="folder with the data set's files (looked at first; then Debian's package folder, "
                              "then a download when online)")
-    parser.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
+    parser.add_argument("--data-seed", type=_int_in(0, SEED_MAX), default=DEFAULT_DATA_SEED,
                         help=f"fixes the data set and its train/test split (default {DEFAULT_DATA_SEED})")
-    parser.add_argument("--seed", type=int, default=TrainOptions.seed,
+    parser.add_argument("--seed", type=_int_in(0, SEED_MAX), default=TrainOptions.seed,
                         help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
 
 
@@ -65,7 +94,8 @@ def _add_epoch_options(parser: argparse.ArgumentParser, izhikevich: bool) -> Non
     )
     for flag, what, lif, izh in epochs:
         note = f"; {_per_data_set(izh)} with Izhikevich hidden layers" if izhikevich else ""
-        parser.add_argument(flag, type=int, default=None, help=f"{what} epochs (default: {_per_data_set(lif)}{note})")
+        parser.add_argument(flag, type=_int_in(0), default=None,
+                            help=f"{what} epochs (default: {_per_data_set(lif)}{note})")
 
 
 def _positive_ints(text: str) -> List[int]:
@@ -79,7 +109,7 @@ def _positive_ints(text: str) -> List[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pynq-snn",
         description="Train 4-bit spiking networks, export them, and run them bit-exact on the SNN core IP's emulator.",
     )
@@ -114,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"firing threshold (default {TrainOptions.threshold})")
     p.add_argument("--spike-grad", default=TrainOptions.spike_grad,
                    help=f"surrogate gradient (default {TrainOptions.spike_grad})")
-    p.add_argument("--batch-size", type=int, default=TrainOptions.batch_size,
+    p.add_argument("--batch-size", type=_int_in(1), default=TrainOptions.batch_size,
                    help=f"samples per minibatch (default {TrainOptions.batch_size})")
     p.add_argument("--lr", type=float, default=TrainOptions.lr,
                    help=f"float learning rate (default {TrainOptions.lr:g})")
@@ -155,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("artifact")
     _add_data_options(p, required=False)
     p.add_argument("--energy-model", default="neuromorphic", help="energy preset (default neuromorphic)")
-    p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--batch-size", type=_int_in(1), default=1024,
+                   help="samples the emulator takes at once (default 1024; fewer where T is long, to keep the "
+                        "working set within its bound)")
     p.add_argument("--device", choices=("auto", "board", "emulator"),
                    help="also run through the IP's driver: the board, the emulated device, or the board when "
                         "there is one (auto); reports its cycles and latency and checks its predictions")
@@ -178,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole chain on the embedded default data: train, export, run, verify")
     p.add_argument("--data", choices=DATASETS, default=TrainOptions.data,
                    help=f"data set (default {TrainOptions.data})")
-    p.add_argument("--seed", type=int, default=TrainOptions.seed,
+    p.add_argument("--seed", type=_int_in(0, SEED_MAX), default=TrainOptions.seed,
                    help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
     p.add_argument("--out", default="runs/demo", help="folder for model.pt and model.snn (default runs/demo)")
     _add_epoch_options(p, izhikevich=False)
@@ -206,11 +238,27 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
     )
 
 
+def check_out_file(path: str) -> None:
+    """ValueError unless ``--out path`` names a file that can be written: not a folder, in a folder
+    that exists. Checked before any work, so that nothing is trained or exported in vain."""
+    out = Path(path)
+    if out.is_dir():
+        raise ValueError(f"--out {path} is a folder: name the file to write")
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {path}: the folder {out.parent} does not exist")
+
+
+def _warn(command: str) -> Callable[[str], None]:
+    """A warning printed as one line, ``pynq-snn <command>: warning: ...``, on stderr."""
+    return lambda message: print(f"pynq-snn {command}: warning: {message}", file=sys.stderr)
+
+
 def cmd_train(args) -> int:
     from .pipeline import save_checkpoint, train
 
+    check_out_file(args.out)
     options = train_options(args)
-    result = train(options, progress=not args.quiet)
+    result = train(options, progress=not args.quiet, warn=_warn("train"))
     save_checkpoint(result, args.out)
     summary = {
         "checkpoint": str(args.out),
@@ -235,6 +283,7 @@ def _mean(values) -> Optional[float]:
 def cmd_export(args) -> int:
     from .pipeline import export_checkpoint
 
+    check_out_file(args.out)
     artifact = export_checkpoint(args.checkpoint, args.out, args.format, args.nir_extension)
     req = artifact.requirements()
     _emit(args, {"artifact": str(args.out), "format": args.format, "sizes": list(artifact.sizes),
@@ -263,68 +312,115 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _test_inputs(artifact, data: Optional[str], data_seed: int, seed: int, data_dir: Optional[str] = None):
-    """The artifact's data set (or ``data``), test split, encoded with the artifact's encoding."""
-    from .overlay.encoding import Encoding
-    from .training.data import encode_test_split, load_dataset
+def _test_batches(artifact, data: Optional[str], data_seed: int, seed: int, batch_size: int,
+                  data_dir: Optional[str] = None, bytes_per_sample: int = 0):
+    """The artifact's data set (or ``data``) and its test split encoded with the artifact's encoding,
+    in batches: ``(name, samples, batches)``, ``batches`` yielding ``(spikes [T, n, C], labels [n])``.
+
+    A batch holds at most ``batch_size`` samples and a quarter of the working set, counting the
+    encoded spikes and ``bytes_per_sample`` more per sample (what the caller holds for it). The
+    data set must be as wide as the artifact's input and encoded as it is (ValueError otherwise).
+    """
+    from .overlay.encoding import Encoding, encode_batches
+    from .overlay.quote import quote
+    from .overlay.working_set import WORKING_SET_BYTES, samples_per_chunk
+    from .training.data import load_dataset
 
     data = data or artifact.meta.get("data")
     if data is None:
         raise ValueError("the artifact does not record its data set: pass --data")
+    if not isinstance(data, str):
+        raise ValueError(f"the artifact records its data set as {quote(data)}, not a name: pass --data")
     recorded = artifact.meta.get("data_seed")
     if recorded is not None and recorded != data_seed:
-        print(f"warning: the model was trained with --data-seed {recorded}, evaluating with {data_seed}: "
+        print(f"warning: the model was trained with --data-seed {quote(recorded)}, evaluating with {data_seed}: "
               "its test split may overlap the training data", file=sys.stderr)
-    delta = "delta" if artifact.encoding["kind"] == "delta" else None  # a series, not spikes
+    encoding = Encoding.from_dict(artifact.encoding)
+    delta = "delta" if encoding.kind == "delta" else None  # a series, not spikes
     dataset = load_dataset(data, data_seed, data_dir, delta, steps=artifact.n_steps)  # a raster's T is the artifact's
-    return encode_test_split(dataset, Encoding.from_dict(artifact.encoding), seed), dataset.test.y, data
+    if dataset.n_inputs != artifact.n_inputs:
+        raise ValueError(f"the artifact takes {artifact.n_inputs} input channels, {data} has {dataset.n_inputs}: "
+                         "pass the --data it was trained on")
+    per_sample = artifact.n_steps * artifact.n_inputs + bytes_per_sample
+    n_samples = len(dataset.test.y)
+    size = min(batch_size, samples_per_chunk(n_samples, per_sample, WORKING_SET_BYTES // 4,
+                                             "one sample of the test split"))
+    spikes = encode_batches(encoding, dataset.test.x, np.random.default_rng(seed), size, WORKING_SET_BYTES // 4)
+    labels = (dataset.test.y[first: first + size] for first in range(0, n_samples, size))
+    return data, n_samples, zip(spikes, labels)
 
 
 def cmd_run(args) -> int:
-    from .host.evaluate import run_artifact
+    from .host.evaluate import run_batches
     from .host.report import report_lines
     from .overlay.artifact import load
+    from .overlay.working_set import WORKING_SET_BYTES
 
     artifact = load(args.artifact)
-    spikes, labels, data = _test_inputs(artifact, args.data, args.data_seed, args.seed, args.data_dir)
     device = None
     if args.device:  # opened and loaded first: a missing board or a refused network stops before any work
         from .host.device import open_device
 
         device = open_device(args.device)
         device.load(artifact)
-    report = run_artifact(artifact, spikes, labels, batch_size=args.batch_size, energy_model=args.energy_model)
+    data, n_samples, batches = _test_batches(artifact, args.data, args.data_seed, args.seed, args.batch_size,
+                                             args.data_dir)
+    on_device = []
+    if device is not None:  # each batch also goes through the device, as it comes
+        batches = _also_on(device, batches, on_device)
+    report = run_batches(artifact, batches, args.energy_model, WORKING_SET_BYTES // 2)
     summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
     lines = [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"] + report_lines(report)
     if device is not None:
-        import numpy as np
-
-        result = device.run(spikes, labels)
-        same = bool(np.array_equal(result.predictions, report.predictions))
-        summary["device"] = {"backend": result.backend, "accuracy": result.accuracy, "cycles": result.cycles,
-                             "ip_seconds": result.ip_seconds, "latency_s": result.latency_s,
-                             "power_w": result.power_w, "predictions_equal_the_emulator": same}
-        power = f"{result.power_w:.2f} W" if result.power_w is not None else "not measured"
+        predictions = np.concatenate([r.predictions for r in on_device])
+        correct = sum(r.accuracy * len(r.predictions) for r in on_device)
+        cycles = sum(r.cycles for r in on_device)
+        ip_seconds, latency_s = sum(r.ip_seconds for r in on_device), sum(r.latency_s for r in on_device)
+        powers = [r.power_w for r in on_device if r.power_w is not None]
+        power_w = sum(powers) / len(powers) if powers else None
+        same = bool(np.array_equal(predictions, report.predictions))
+        summary["device"] = {"backend": on_device[0].backend, "accuracy": correct / n_samples, "cycles": cycles,
+                             "ip_seconds": ip_seconds, "latency_s": latency_s, "power_w": power_w,
+                             "predictions_equal_the_emulator": same}
+        power = f"{power_w:.2f} W" if power_w is not None else "not measured"
         lines += [
-            f"device ({result.backend}):      accuracy {result.accuracy:.2%}, predictions equal the emulator's: "
-            f"{'yes' if same else 'NO'}",
-            f"IP cycles:              {result.cycles} ({result.cycles / report.n_samples:.0f} per sample, "
-            f"{result.ip_seconds * 1e6 / report.n_samples:.1f} us per sample at the IP's clock)",
-            f"device latency:         {result.latency_s * 1e3:.1f} ms for the batch (host wall time); power {power}",
+            f"device ({on_device[0].backend}):      accuracy {correct / n_samples:.2%}, predictions equal the "
+            f"emulator's: {'yes' if same else 'NO'}",
+            f"IP cycles:              {cycles} ({cycles / n_samples:.0f} per sample, "
+            f"{ip_seconds * 1e6 / n_samples:.1f} us per sample at the IP's clock)",
+            f"device latency:         {latency_s * 1e3:.1f} ms for the test split (host wall time); power {power}",
         ]
     _emit(args, summary, lines)
     return 0 if not args.device or summary["device"]["predictions_equal_the_emulator"] else 1
 
 
+def _also_on(device, batches, results: list):
+    """Pass ``batches`` on unchanged, running each on ``device`` first and keeping its result in ``results``."""
+    for spikes, labels in batches:
+        results.append(device.run(spikes, labels))
+        yield spikes, labels
+
+
 def _checkpoint_for(artifact, artifact_path, model: Optional[str]):
-    """The checkpoint the artifact came from (``--model`` or the recorded one), hash-checked."""
+    """The checkpoint the artifact came from (``--model`` or the recorded one), hash-checked.
+
+    A recorded checkpoint is followed only to a file inside the artifact's folder (or below
+    it): a path that leads out of it, however written, is refused before anything is read.
+    """
+    from .overlay.quote import quote
     from .pipeline import file_sha256, load_checkpoint
 
     if model is None:
         recorded = artifact.meta.get("checkpoint")
         if recorded is None:
             raise ValueError("the artifact does not record its checkpoint: pass --model")
-        model = Path(artifact_path).resolve().parent / recorded
+        if not isinstance(recorded, str) or not recorded:
+            raise ValueError(f"the artifact records its checkpoint as {quote(recorded)}, not a file name: pass --model")
+        folder = Path(artifact_path).resolve().parent
+        model = (folder / recorded).resolve()
+        if folder not in model.parents:
+            raise ValueError(f"the artifact records its checkpoint as {quote(recorded)}, outside the artifact's "
+                             "folder: pass --model")
     expected = artifact.meta.get("checkpoint_sha256")
     if not Path(model).is_file():
         raise FileNotFoundError(f"no checkpoint at {model}: pass --model")
@@ -346,8 +442,11 @@ def cmd_verify(args) -> int:
 
         checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
         other, compare = "quantized torch model", partial(compare_torch, checkpoint.model)
-    spikes, _, data = _test_inputs(artifact, args.data, args.data_seed, args.seed, args.data_dir)
-    report = compare(artifact, spikes)
+    from .verify import batch_bytes, combine
+
+    data, _, batches = _test_batches(artifact, args.data, args.data_seed, args.seed, DEFAULT_VERIFY_BATCH,
+                                     args.data_dir, batch_bytes(artifact))
+    report = combine(compare(artifact, spikes) for spikes, _ in batches)
     verdict = "PASS: bit-exact" if report.ok else f"FAIL: the emulator differs from the {other}"
     _emit(args, {"artifact": str(args.artifact), "onnx": args.onnx, "data": data, **report.to_dict()}, [
         f"compared {report.n_samples} samples of {data}: {other} vs emulator",
@@ -402,6 +501,8 @@ def cmd_info(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValueError(f"--out {args.out} is a file: name a folder for model.pt and model.snn")
     return run_demo(args)
 
 
@@ -419,14 +520,22 @@ COMMANDS = {
 }
 
 
+def one_line(error: BaseException) -> str:
+    """An error's message on one line: its lines joined with "; " (a CapacityError lists one
+    limit a line)."""
+    lines = [line.strip() for line in str(error).splitlines()]
+    lines = [line[2:] if line.startswith("- ") else line for line in lines if line] or [type(error).__name__]
+    return lines[0] + (" " + "; ".join(lines[1:]) if len(lines) > 1 else "")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from .overlay.driver import DeviceError
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, MemoryError, DeviceError) as exc:
-        print(f"pynq-snn {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, MemoryError, DeviceError) as exc:
+        print(f"pynq-snn {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import numpy as np
 import torch
 
 from .overlay.artifact import Artifact, save
+from .overlay.capacity import CapacityError, Requirements, check_fits
 from .overlay.encoding import Encoding
+from .overlay.quote import quote
 from .quant.export import to_artifact
 from .quant.layer_spec import layer_specs, network_from_specs
 from .quant.onnx_export import save_onnx
@@ -26,7 +29,7 @@ from .quant.nir_in import from_nir, read_nir
 from .quant.nir_out import METADATA_KEY, save_nir
 from .training.data import DEFAULT_DATA_SEED, Dataset, encode_test_split, load_dataset
 from .training.network import NetworkConfig, SpikingMLP
-from .training.options import TrainOptions
+from .training.options import TrainOptions, defaults_for
 from .training.trainer import EpochStats, evaluate, fit
 
 CHECKPOINT_FORMAT = "pynq-snn-checkpoint"
@@ -57,8 +60,12 @@ class TrainResult:
     qat_history: List[EpochStats] = field(default_factory=list)
 
 
-def train(options: TrainOptions, progress: bool = True) -> TrainResult:
-    """Float warm-up, then QAT; see the module docstring."""
+def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[[str], None]] = None) -> TrainResult:
+    """Float warm-up, then QAT; see the module docstring.
+
+    Before any training, a network the default build of the IP cannot hold is named through
+    ``warn`` (a ``warnings.warn`` by default): it trains, but export will refuse it.
+    """
     options = options.resolved()
     steps = {} if options.steps is None else {"steps": options.steps}
     dataset = load_dataset(options.data, data_seed=options.data_seed, data_dir=options.data_dir,
@@ -73,6 +80,7 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
         threshold=options.threshold,
         spike_grad=options.spike_grad,
     )
+    _warn_if_too_big(config.sizes, dataset.encoding.steps, warn or warnings.warn)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
     float_model = SpikingMLP(config)
@@ -93,6 +101,15 @@ def train(options: TrainOptions, progress: bool = True) -> TrainResult:
         float_history=float_history,
         qat_history=qat_history,
     )
+
+
+def _warn_if_too_big(sizes: List[int], steps: int, warn: Callable[[str], None]) -> None:
+    """``warn`` with every limit of the default build that a network of ``sizes`` breaks, if any."""
+    try:
+        check_fits(Requirements.from_sizes(tuple(sizes), steps))
+    except CapacityError as too_big:
+        warn(f"the SNN core IP cannot hold this network ({'; '.join(too_big.violations)}): it trains, "
+             "but export will refuse it")
 
 
 def save_checkpoint(result: TrainResult, path) -> str:
@@ -155,36 +172,77 @@ class Checkpoint:
     meta: dict
 
 
+#: The keys of a checkpoint, as :func:`_save` writes them.
+CHECKPOINT_KEYS = ("format", "version", "options", "network", "layers", "encoding", "state_dict", "meta", "metrics",
+                   "history")
+
+
+def _check_keys(value: Any, expected, where: str) -> dict:
+    """``value`` if it is a dict with exactly the keys ``expected``; ValueError naming the others."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a dict, got {type(value).__name__}")
+    missing = [key for key in expected if key not in value]
+    unknown = sorted(set(value) - set(expected), key=str)
+    if missing or unknown:
+        found = ([f"missing key(s) {missing}"] if missing else []) + ([f"unknown key(s) {quote(unknown)}"] if unknown else [])
+        raise ValueError(f"{where}: {', '.join(found)}")
+    return value
+
+
 def load_checkpoint(path) -> Checkpoint:
-    """Read a checkpoint written by :func:`save_checkpoint` (tensors only, no pickled code)."""
+    """Read a checkpoint written by :func:`save_checkpoint` (tensors only, no pickled code).
+
+    Raises FileNotFoundError for a missing file and ValueError, naming the file, for anything
+    that is not such a checkpoint: another file, a damaged one, missing or unknown keys, a state
+    that does not fit the network, or an unknown data set.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for a damaged file
-        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: {exc}") from exc
+        with warnings.catch_warnings():  # torch warns, over several lines, about other files' pickle protocols
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types, with several lines, for a damaged file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: {quote(first)}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a pynq-snn checkpoint")
+        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: it lacks the format mark {CHECKPOINT_FORMAT!r}")
     if payload.get("version") != CHECKPOINT_VERSION:
         raise ValueError(
-            f"{path}: checkpoint version {payload.get('version')}, this version reads {CHECKPOINT_VERSION}: "
+            f"{path}: checkpoint version {quote(payload.get('version'))}, this version reads {CHECKPOINT_VERSION}: "
             "train or import the model again"
         )
-    if payload["network"] is not None:
-        model = QuantSpikingMLP(NetworkConfig(**payload["network"]))
-    else:
-        model = network_from_specs(payload["layers"])
-    model.load_state_dict(payload["state_dict"])
+    _check_keys(payload, CHECKPOINT_KEYS, f"{path}")
+    for name in ("meta", "metrics", "history"):
+        if not isinstance(payload[name], dict):
+            raise ValueError(f"{path}: {name} must be a dict, got {type(payload[name]).__name__}")
+    try:
+        if payload["network"] is not None:
+            network = _check_keys(payload["network"], [f.name for f in fields(NetworkConfig)], f"{path}: network")
+            model = QuantSpikingMLP(NetworkConfig(**network))
+        else:
+            model = network_from_specs(payload["layers"])
+        options = None
+        if payload["options"] is not None:
+            options = TrainOptions(**_check_keys(payload["options"], [f.name for f in fields(TrainOptions)],
+                                                 f"{path}: options"))
+            defaults_for(options.data)
+        if "data" in payload["meta"]:
+            defaults_for(payload["meta"]["data"])
+        encoding = Encoding.from_dict(payload["encoding"])
+    except (TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: not a network this version builds: {quote(str(exc))}") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ValueError(f"{path}: its state_dict does not fit the network ({quote(first)})") from None
     model.eval()
-    return Checkpoint(
-        model=model,
-        options=TrainOptions(**payload["options"]) if payload["options"] is not None else None,
-        encoding=Encoding.from_dict(payload["encoding"]),
-        metrics=payload["metrics"],
-        history=payload["history"],
-        meta=payload["meta"],
-    )
+    return Checkpoint(model=model, options=options, encoding=encoding, metrics=payload["metrics"],
+                      history=payload["history"], meta=payload["meta"])
 
 
 #: The encoding of an imported graph when neither the graph nor the command line names one:

@@ -7,8 +7,8 @@ artifact's integers and its numpy code; neither calls the other.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -36,6 +36,25 @@ class VerifyReport:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "ok": self.ok}
+
+
+#: Bytes a comparison holds per sample, timestep and input channel or neuron: the torch
+#: model's currents, spikes and stacked rasters (float32), the emulator's rasters and the
+#: comparison's masks (a byte each), rounded up.
+BYTES_PER_VALUE = 32
+
+
+def batch_bytes(artifact: Artifact) -> int:
+    """Bytes one sample of ``artifact`` takes in a comparison: ``T * (n_inputs + neurons) * BYTES_PER_VALUE``."""
+    return artifact.n_steps * sum(artifact.sizes) * BYTES_PER_VALUE
+
+
+def combine(reports: Iterable[VerifyReport]) -> VerifyReport:
+    """The reports of consecutive batches as one: every count summed."""
+    reports = list(reports)
+    if not reports:
+        raise ValueError("no batches were compared")
+    return VerifyReport(**{f.name: sum(getattr(r, f.name) for r in reports) for f in fields(VerifyReport)})
 
 
 @torch.no_grad()
