@@ -1,8 +1,8 @@
-"""One build of the SNN core IP: the five Verilog parameters it is synthesized with.
+"""One build of the SNN core IP: the six Verilog parameters it is synthesized with.
 
-``snn_core`` (``rtl/snn_core.v``) fixes its memories at synthesis time with ``LANES``,
-``NEURONS``, ``FAN_IN``, ``WEIGHT_WORDS`` and ``LAYERS``, and reports them in its
-capability registers. :class:`CoreBuild` holds them in the IP's own units, checks them
+``snn_core`` (``rtl/snn_core.v``) fixes its memories and its datapath at synthesis time
+with ``LANES``, ``NEURONS``, ``FAN_IN``, ``WEIGHT_WORDS``, ``LAYERS`` and ``BANKS``, and
+reports them in its capability registers. :class:`CoreBuild` holds them in the IP's own units, checks them
 by the Verilog's rules, and derives what the rest of the package needs: the capacity
 a network is checked against (``capacity.py``), the emulated core's registers and
 checks, the Verilog parameters of a simulation build, and the build a driver reads
@@ -13,10 +13,16 @@ layer with ``n_in`` inputs and ``n_out`` neurons takes ``R = ceil(n_out / LANES)
 state words of ``LANES`` states, and ``n_in * R`` weight words of ``LANES`` 4-bit
 weights, every row of fan-out weights padded to whole words.
 
+Two widths are separate (``REGISTERS.md``, "Cycle model"): ``LANES`` neurons are updated
+per cycle (the DSP-heavy part), and ``BANKS * LANES`` weights are accumulated per cycle
+(block RAM ports and adders), so an input spike costs ``ceil(R / BANKS)`` cycles.
+
 >>> DEFAULT_BUILD.synapses, DEFAULT_BUILD.state_words, row_words(10, DEFAULT_BUILD.lanes)
 (524288, 64, 1)
->>> CoreBuild(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4).verilog_parameters()
-{'LANES': 8, 'NEURONS': 64, 'FAN_IN': 64, 'WEIGHT_WORDS': 384, 'LAYERS': 4}
+>>> DEFAULT_BUILD.weights_per_cycle, DEFAULT_BUILD.chunks(32)
+(256, 2)
+>>> CoreBuild(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4, banks=4).verilog_parameters()
+{'LANES': 8, 'NEURONS': 64, 'FAN_IN': 64, 'WEIGHT_WORDS': 384, 'LAYERS': 4, 'BANKS': 4}
 """
 from __future__ import annotations
 
@@ -33,6 +39,10 @@ WEIGHTS_PER_WORD = reg.STREAM_BITS // formats.WEIGHT_BITS
 SPIKES_PER_WORD = reg.STREAM_BITS
 #: The capability registers are 32 bits wide.
 REGISTER_MAX = 2 ** 32 - 1
+#: ``n_in`` is a 16-bit descriptor field.
+FAN_IN_MAX = 2 ** 16 - 1
+#: The image header's layer count is 8 bits wide.
+LAYERS_MAX = 2 ** 8 - 1
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -70,6 +80,21 @@ def check_lanes(lanes: int) -> int:
     return int(lanes)
 
 
+def check_banks(banks: int) -> int:
+    """Return ``banks`` as an int, or raise ValueError unless it is a power of two, at least 1.
+
+    ``BANKS`` is the weight-memory words read per cycle: the weight memory is split into
+    ``BANKS`` block-RAM banks, word ``a`` in bank ``a mod BANKS``, so the core finds a word's
+    bank with a mask (``rtl/snn_synapse_fetch.v``).
+    """
+    if not _is_int(banks) or banks < 1 or banks & (banks - 1):
+        raise ValueError(
+            "capacity banks must be a power of two, at least 1 (the weight memory's words are "
+            f"spread over the banks by the low bits of their address), got {banks!r}"
+        )
+    return int(banks)
+
+
 @dataclass(frozen=True)
 class CoreBuild:
     """The Verilog parameters of one build of ``snn_core``; the defaults are the default build.
@@ -79,17 +104,19 @@ class CoreBuild:
     784-512-10 MNIST topology with 4-bit weights.
 
     Attributes:
-        lanes: ``LANES``, weights read per cycle = neurons updated per cycle: a power of two,
-            at least 8.
+        lanes: ``LANES``, neurons updated per cycle and 4-bit weights per weight-memory word:
+            a power of two, at least 8.
         neurons: ``NEURONS``, state entries over all layers (each layer padded to whole words
             of ``lanes``), and the most neurons of one layer (the spike buffers' width): a
             multiple of 32 and of ``lanes``.
         fan_in: ``FAN_IN``, inputs of one layer, the first layer's input channels included.
         weight_words: ``WEIGHT_WORDS``, words of ``lanes`` 4-bit weights in the weight memory.
-        layers: ``LAYERS``, layers with weights (the input is not a layer).
+        layers: ``LAYERS``, layers with weights (the input is not a layer), at most 255.
+        banks: ``BANKS``, weight-memory words read per cycle (the accumulation width is
+            ``banks * lanes`` weights per cycle): a power of two, at least 1.
 
-    Every parameter is an integer in [1, 2**32) (the capability registers are 32 bits);
-    ValueError otherwise, or where a rule above is broken.
+    Every parameter is an integer in [1, 2**32) (the capability registers are 32 bits),
+    ``fan_in`` at most 65535; ValueError otherwise, or where a rule above is broken.
     """
 
     lanes: int = 16
@@ -97,6 +124,7 @@ class CoreBuild:
     fan_in: int = 1024
     weight_words: int = 32768
     layers: int = 8
+    banks: int = 16
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -107,6 +135,12 @@ class CoreBuild:
                 raise ValueError(f"capacity {field.name} must fit its 32-bit capability register, got {value}")
             object.__setattr__(self, field.name, int(value))
         check_lanes(self.lanes)
+        check_banks(self.banks)
+        if self.fan_in > FAN_IN_MAX:
+            raise ValueError(f"capacity fan_in must be at most {FAN_IN_MAX} (n_in is a 16-bit field), got {self.fan_in}")
+        if self.layers > LAYERS_MAX:
+            raise ValueError(f"capacity layers must be at most {LAYERS_MAX} (the image header's count is 8 bits), "
+                             f"got {self.layers}")
         if self.neurons % SPIKES_PER_WORD or self.neurons % self.lanes:
             raise ValueError(
                 f"capacity neurons must be a multiple of {SPIKES_PER_WORD} and of lanes ({self.lanes}): the spike "
@@ -117,6 +151,15 @@ class CoreBuild:
     def synapses(self) -> int:
         """4-bit weights the weight memory holds: ``weight_words * lanes``."""
         return self.weight_words * self.lanes
+
+    @property
+    def weights_per_cycle(self) -> int:
+        """The accumulation width: 4-bit weights read and added per cycle, ``banks * lanes``."""
+        return self.banks * self.lanes
+
+    def chunks(self, rows: int) -> int:
+        """Cycles one input spike costs a layer of ``rows`` state words: ``ceil(rows / banks)``."""
+        return ceil_div(rows, self.banks)
 
     @property
     def state_words(self) -> int:
@@ -159,6 +202,7 @@ CAPABILITY_REGISTERS: Dict[str, int] = {
     "fan_in": reg.CAP_FAN_IN,
     "weight_words": reg.CAP_WEIGHT_WORDS,
     "layers": reg.CAP_LAYERS,
+    "banks": reg.CAP_BANKS,
 }
 
 #: The default build, for the Ultra96-V2 (the Verilog parameters' defaults).

@@ -38,8 +38,8 @@ from .working_set import WORKING_SET_BYTES
 
 #: Registers are 32 bits wide.
 WORD_MASK = 0xFFFFFFFF
-#: Byte offsets the IP decodes (its AXI4-Lite address is 8 bits wide).
-ADDRESS_SPACE = 0x100
+#: Byte offsets the IP decodes (its AXI4-Lite address is 12 bits wide: a 4 KiB window).
+ADDRESS_SPACE = 0x1000
 #: Bits of the ``STEPS`` and ``SAMPLES`` registers.
 COUNT_MASK = 0xFFFF
 #: The emulator's share of the working set (``working_set.py``): the rest holds the stream
@@ -173,7 +173,7 @@ class EmulatedCore:
             self._done = False
             self._samples_done = 0
             # CYCLES while the command waits for its stream: the cycles the IP counts before it,
-            # its start and, for a RUN, the reset of the first sample's states
+            # its start and, for a RUN, the setup of the first layer
             self._cycles = 1
             if load:
                 self._waiting = reg.CTRL_LOAD
@@ -183,7 +183,7 @@ class EmulatedCore:
                 self._finish(reg.ERR_PARAM, cycles.COMMAND_OVERHEAD)
             else:
                 self._waiting = reg.CTRL_RUN
-                self._cycles += sum(self._rows())
+                self._cycles = cycles.RUN_BEFORE_INPUT
 
     def _finish(self, flags: int, spent: int) -> None:
         """End the command: not BUSY, DONE and ISR up, ``flags`` added to ERROR, CYCLES = ``spent``."""
@@ -270,16 +270,15 @@ class EmulatedCore:
             out, run = self._compute(done, self._out_mode)
             parts.append(out)
             spent += run - cycles.COMMAND_OVERHEAD
-        rows = self._rows()
         if rest:  # the cut sample sent its raster step by step, its counts and states never
             out, run = self._compute(cut[:rest], self._out_mode & reg.OUT_RASTER)
             parts.append(out)
             spent += run - cycles.COMMAND_OVERHEAD
-        else:  # the cut sample only had its states reset
-            spent += sum(rows)
-        # the cut step: its words before TLAST, a cycle each plus R_0 per spike, then the TLAST word
+        # the cut step: layer 0's setup, its words before TLAST, a cycle each plus C_0 per spike,
+        # then the TLAST word
         spikes_before = int(cut[rest, 0, : b_last * SPIKES_PER_WORD].sum())
-        spent += b_last + spikes_before * rows[0] + 1
+        chunks = self.build.chunks(self._rows()[0])
+        spent += cycles.LAYER_SETUP + b_last + spikes_before * chunks + 1
         self._samples_done = full
         self._finish(reg.ERR_SHORT, spent)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
@@ -302,5 +301,6 @@ class EmulatedCore:
         result = emulate_layers(network.layers, spikes, record_output=bool(out_mode & reg.OUT_RASTER),
                                 budget=EMULATOR_BYTES)
         outputs = stream.Outputs(result.output_spikes, result.spike_counts, result.final_states)
-        spent = cycles.run_cycles(network, result.counts.input_spikes, steps, n_samples, out_mode, self.build.lanes)
+        spent = cycles.run_cycles(network, result.counts.input_spikes, steps, n_samples, out_mode, self.build.lanes,
+                                  self.build.banks)
         return core_io.pack_outputs(outputs, network, out_mode), spent

@@ -15,7 +15,7 @@ ID = 0x00
 ID_VALUE = 0x534E4E43
 #: ``VERSION`` (RO): [23:16] major, [15:8] minor, [7:0] patch.
 VERSION = 0x04
-VERSION_VALUE = 0x00010000
+VERSION_VALUE = 0x00010100
 
 # --- control and status -----------------------------------------------------------
 #: ``CTRL`` (WO, reads 0): write 1 to a bit to act.
@@ -66,6 +66,8 @@ STALLS_HI = 0x34
 SAMPLES_DONE = 0x38
 
 # --- capability (RO, fixed at synthesis) -------------------------------------------
+#: ``CAP_BANKS``: weight-memory words read per cycle (``BANKS * LANES`` weights accumulated per cycle).
+CAP_BANKS = 0x3C
 CAP_LANES = 0x40
 CAP_NEURONS = 0x44
 CAP_FAN_IN = 0x48

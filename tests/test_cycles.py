@@ -7,6 +7,7 @@ import pytest
 
 from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.cycles import (
+    LAYER_FIXED,
     CycleBreakdown,
     layer_cycles,
     load_cycles,
@@ -36,19 +37,32 @@ def test_load_cycles_on_a_hand_example():
     assert load_cycles(artifact, 32) == 2 + 1 + 16 + 4 * (40 * 1 + 20 * 1) == 259
 
 
+def test_the_fixed_cycles_of_a_layer_step():
+    # setup 2, the scan's end 1, the accumulate drain 9, the update drain 14
+    assert LAYER_FIXED == 2 + 1 + 9 + 14 == 26
+
+
 def test_every_term_on_a_hand_example():
-    # lanes 16: R = (2, 1), B = (2, 1); 2 samples of 3 steps; 30 spikes into layer 0, 7 into layer 1
-    b = run_breakdown(net_40_20_5(), [30, 7], steps=3, n_samples=2, out_mode=7, lanes=16)
+    # lanes 16, one bank: R = (2, 1), C = R, B = (2, 1); 2 samples of 3 steps; 30 spikes into layer 0,
+    # 7 into layer 1
+    b = run_breakdown(net_40_20_5(), [30, 7], steps=3, n_samples=2, out_mode=7, lanes=16, banks=1)
     assert isinstance(b, CycleBreakdown)
-    assert b.reset == 2 * (2 + 1) == 6
+    assert b.setup == 2 * 3 * 2 * 2 == 24
     assert b.fetch == 2 * 3 * (2 + 1) == 18
     assert b.accumulate == 30 * 2 + 7 * 1 == 67
-    assert b.drain == 2 * 3 * 2 == 12
-    assert b.update == 2 * 3 * ((2 + 1) + (1 + 1)) == 30
+    assert b.drain == 2 * 3 * 2 * (1 + 9 + 14) == 288
+    assert b.update == 2 * 3 * (2 + 1) == 18
     assert b.output == 2 * (3 * 1 + 3 + (20 + 5)) == 62  # raster 1 word/step, counts ceil(5/2), states 25
     assert b.overhead == 2
-    assert b.total == 6 + 18 + 67 + 12 + 30 + 62 + 2 == 197
-    assert run_cycles(net_40_20_5(), [30, 7], 3, 2, 7, 16) == 197
+    assert b.total == 24 + 18 + 67 + 288 + 18 + 62 + 2 == 479
+    assert run_cycles(net_40_20_5(), [30, 7], 3, 2, 7, 16, 1) == 479
+
+
+def test_banks_read_a_row_in_chunks():
+    # a 20-neuron layer at 8 lanes has R = 3 words: 3 cycles a spike with one bank, 2 with two, 1 with four
+    artifact = Artifact(40, (zeros_layer(40, 20),), {"kind": "raster", "steps": 1}, {})
+    for banks, chunks in ((1, 3), (2, 2), (4, 1), (16, 1)):
+        assert run_breakdown(artifact, [10], 1, 1, 0, 8, banks).accumulate == 10 * chunks
 
 
 @pytest.mark.parametrize("out_mode, per_sample", [
@@ -72,15 +86,16 @@ def test_everything_but_the_overhead_scales_with_the_samples():
     artifact = net_40_20_5()
     one = run_breakdown(artifact, [30, 7], 3, 1, 7, 16)
     many = run_breakdown(artifact, [30 * 5, 7 * 5], 3, 5, 7, 16)
-    for name in ("reset", "fetch", "accumulate", "drain", "update", "output"):
+    for name in ("setup", "fetch", "accumulate", "drain", "update", "output"):
         assert getattr(many, name) == 5 * getattr(one, name), name
     assert many.total - 2 == 5 * (one.total - 2)
+    assert one.setup + one.drain == 3 * 2 * 26
 
 
 def test_no_input_spikes_cost_only_the_fixed_terms():
     b = run_breakdown(net_40_20_5(), [0, 0], 1, 1, 0, 16)
     assert b.accumulate == 0
-    assert b.total == 2 + 3 + (2 + 1) + 2 + (3 + 2) == 15
+    assert b.total == 2 + 2 * 26 + (2 + 1) + (2 + 1) == 60
 
 
 def random_case(seed: int):
@@ -105,31 +120,31 @@ def random_case(seed: int):
     return artifact, spikes
 
 
-def formula_from_rasters(artifact: Artifact, spikes, rasters, out_mode: int, lanes: int) -> int:
+def formula_from_rasters(artifact: Artifact, spikes, rasters, out_mode: int, lanes: int, banks: int) -> int:
     """REGISTERS.md's RUN formula, summed sample by sample and step by step."""
     steps, samples, _ = spikes.shape
     n_out = artifact.n_outputs
     rows = [-(-layer.n_out // lanes) for layer in artifact.layers]
+    chunks = [-(-r // banks) for r in rows]
     words = [-(-layer.n_in // 32) for layer in artifact.layers]
     raster = -(-n_out // 32) if out_mode & 1 else 0
     counts = -(-n_out // 2) if out_mode & 2 else 0
     states = sum(layer.n_out for layer in artifact.layers) if out_mode & 4 else 0
     total = 2
     for n in range(samples):
-        total += sum(rows)
         for t in range(steps):
             for index in range(len(artifact.layers)):
                 source = spikes if index == 0 else rasters[index - 1]
                 e = int(source[t, n].sum())
-                total += words[index] + e * rows[index] + 1 + rows[index] + 1
+                total += 26 + words[index] + e * chunks[index] + rows[index]
             total += raster
         total += counts + states
     return total
 
 
-@pytest.mark.parametrize("lanes", [8, 16, 32])
+@pytest.mark.parametrize("lanes, banks", [(8, 1), (8, 4), (16, 16), (32, 2)])
 @pytest.mark.parametrize("seed", range(10))
-def test_run_cycles_from_emulator_counts_equal_the_per_step_formula(seed, lanes):
+def test_run_cycles_from_emulator_counts_equal_the_per_step_formula(seed, lanes, banks):
     artifact, spikes = random_case(seed)
     result = emulate(artifact, spikes, record_rasters=True)
     spikes_in = result.counts.input_spikes
@@ -138,8 +153,8 @@ def test_run_cycles_from_emulator_counts_equal_the_per_step_formula(seed, lanes)
         assert spikes_in[index] == int(result.rasters[index - 1].sum())
     steps, samples, _ = spikes.shape
     for out_mode in (0, 3, 7):
-        want = formula_from_rasters(artifact, spikes, result.rasters, out_mode, lanes)
-        assert run_cycles(artifact, spikes_in, steps, samples, out_mode, lanes) == want
+        want = formula_from_rasters(artifact, spikes, result.rasters, out_mode, lanes, banks)
+        assert run_cycles(artifact, spikes_in, steps, samples, out_mode, lanes, banks) == want
 
 
 def test_the_random_cases_fire_in_hidden_layers():
@@ -162,6 +177,12 @@ def test_lanes_must_be_a_positive_multiple_of_8():
             load_cycles(net_40_20_5(), lanes)
 
 
+def test_banks_must_be_a_power_of_two():
+    for banks in (0, 3, 2.0):
+        with pytest.raises(ValueError, match="banks must be a power of two"):
+            run_cycles(net_40_20_5(), [0, 0], 1, 1, 7, 16, banks)
+
+
 @pytest.mark.parametrize("out_mode", [-1, 8, 2.0])
 def test_out_mode_outside_0_to_7_is_refused(out_mode):
     with pytest.raises(ValueError, match=r"out_mode must be an integer in \[0, 7\]"):
@@ -181,7 +202,7 @@ def test_bad_spike_totals_are_refused(spikes_in, message):
 
 
 def test_numpy_spike_totals_are_accepted():
-    assert run_cycles(net_40_20_5(), np.array([30, 7]), 3, 2, 7, 16) == 197
+    assert run_cycles(net_40_20_5(), np.array([30, 7]), 3, 2, 7, 16, 1) == 479
 
 
 @pytest.mark.parametrize("steps, samples, message", [
@@ -195,15 +216,16 @@ def test_steps_and_samples_must_fit_their_registers(steps, samples, message):
 
 
 @pytest.mark.parametrize("lanes", [8, 16, 32])
-def test_layer_cycles_add_up_to_the_run_without_reset_output_and_overhead(lanes):
+def test_layer_cycles_add_up_to_the_run_without_output_and_overhead(lanes):
     artifact = net_40_20_5()
     spikes = [37, 11]
     per_layer = layer_cycles(artifact, spikes, 3, 2, lanes)
     parts = run_breakdown(artifact, spikes, 3, 2, 7, lanes)
-    assert sum(per_layer) == parts.fetch + parts.accumulate + parts.drain + parts.update
+    assert sum(per_layer) == parts.setup + parts.fetch + parts.accumulate + parts.drain + parts.update
 
 
 def test_layer_cycles_on_a_hand_example():
-    # 40 -> 20 at 16 lanes: B = 2, R = 2; 3 steps x 2 samples; 37 input spikes
-    # 20 -> 5: B = 1, R = 1; 11 input spikes
-    assert layer_cycles(net_40_20_5(), [37, 11], 3, 2, 16) == [6 * (2 + 1 + 2 + 1) + 37 * 2, 6 * (1 + 1 + 1 + 1) + 11]
+    # 40 -> 20 at 16 lanes: B = 2, R = 2, one chunk per spike with 16 banks; 3 steps x 2 samples;
+    # 37 input spikes. 20 -> 5: B = 1, R = 1; 11 input spikes
+    assert layer_cycles(net_40_20_5(), [37, 11], 3, 2, 16) == [6 * (26 + 2 + 2) + 37, 6 * (26 + 1 + 1) + 11]
+    assert layer_cycles(net_40_20_5(), [37, 11], 3, 2, 16, 1) == [6 * (26 + 2 + 2) + 37 * 2, 6 * (26 + 1 + 1) + 11]

@@ -71,10 +71,10 @@ def compare(artifact, spikes, out_mode, words) -> list:
     return output_problems(words, artifact, spikes, out_mode, emulate(artifact, spikes))
 
 
-def run_cycles(artifact, spikes, out_mode, lanes) -> int:
+def run_cycles(artifact, spikes, out_mode, build: CoreBuild) -> int:
     steps, n_samples, _ = spikes.shape
     return cycles.run_cycles(artifact, emulate(artifact, spikes).counts.input_spikes, steps, n_samples, out_mode,
-                             lanes)
+                             build.lanes, build.banks)
 
 
 def expect_same_results(core, artifact, spikes):
@@ -91,13 +91,14 @@ def expect_same_results(core, artifact, spikes):
 def test_identity_capability_and_reset_values(build):
     core = EmulatedCore() if build == DEFAULT_BUILD else EmulatedCore(build)
     expected = {
-        reg.ID: 0x534E4E43, reg.VERSION: 0x00010000, reg.CTRL: 0, reg.STATUS: 0, reg.ERROR: 0, reg.IER: 0,
+        reg.ID: 0x534E4E43, reg.VERSION: 0x00010100, reg.CTRL: 0, reg.STATUS: 0, reg.ERROR: 0, reg.IER: 0,
         reg.ISR: 0, reg.OUT_MODE: 1, reg.STEPS: 1, reg.SAMPLES: 1, reg.CYCLES_LO: 0, reg.CYCLES_HI: 0,
         reg.STALLS_LO: 0, reg.STALLS_HI: 0, reg.SAMPLES_DONE: 0,
         reg.CAP_LANES: build.lanes, reg.CAP_NEURONS: build.neurons, reg.CAP_FAN_IN: build.fan_in,
         reg.CAP_WEIGHT_WORDS: build.weight_words, reg.CAP_LAYERS: build.layers, reg.CAP_STEPS: 65535,
         reg.CAP_MODELS: 3, reg.CAP_STREAM_BITS: 32, reg.NET_LAYERS: 0, reg.NET_INPUTS: 0, reg.NET_OUTPUTS: 0,
-        reg.NET_WEIGHT_WORDS: 0, reg.NET_STATE_WORDS: 0, 0x3C: 0, 0x74: 0, 0xFC: 0,
+        reg.NET_WEIGHT_WORDS: 0, reg.NET_STATE_WORDS: 0, reg.CAP_BANKS: build.banks, 0x74: 0, 0xFC: 0,
+        0xFFC: 0,
     }
     assert {offset: core.read(offset) for offset in expected} == expected
     assert not core.irq
@@ -125,7 +126,7 @@ def test_register_widths_and_write_one_to_clear():
     assert core.read(reg.ISR) == 1
     core.write(reg.ISR, 1)
     assert core.read(reg.ISR) == 0 and not core.irq and core.read(reg.STATUS) & reg.STATUS_DONE
-    for bad in (2, 0x100, -4, 4.0, True):
+    for bad in (2, 0x1000, -4, 4.0, True):
         with pytest.raises(ValueError, match="register offset"):
             core.read(bad)
         with pytest.raises(ValueError, match="register offset"):
@@ -154,7 +155,7 @@ def test_a_hardware_reset_returns_every_register_and_unloads():
     assert core.read(reg.NET_LAYERS) == 2 and core.irq
     core.reset()
     assert [core.read(r) for r in range(0, 0x74, 4) if r not in (reg.ID, reg.VERSION) and r < reg.CAP_LANES] == \
-        [0] * 5 + [1, 1, 1] + [0] * 6
+        [0] * 5 + [1, 1, 1] + [0] * 5 + [SMALL_BUILD.banks]
     assert [core.read(r) for r in range(reg.NET_LAYERS, reg.NET_STATE_WORDS + 4, 4)] == [0] * 5
     assert not core.irq
     assert run(core, artifact, spikes, 7)[0] == ERR["NOT_LOADED"]
@@ -202,7 +203,7 @@ def test_random_networks_equal_the_emulator_and_the_cycle_model(build):
         assert error == 0, (seed, reg.describe_errors(error))
         assert core.irq
         assert not compare(artifact, spikes, out_mode, words), seed
-        assert cycles_of(core) == run_cycles(artifact, spikes, out_mode, build.lanes), seed
+        assert cycles_of(core) == run_cycles(artifact, spikes, out_mode, build), seed
         assert core.read(reg.SAMPLES_DONE) == spikes.shape[1]
         assert core.read(reg.STALLS_LO) == core.read(reg.STALLS_HI) == 0
     assert modes == set(range(8))
@@ -215,7 +216,7 @@ def test_the_default_build_runs_784_512_10():
     assert core.read(reg.NET_WEIGHT_WORDS) == 25_600 and core.read(reg.NET_STATE_WORDS) == 33
     error, words = run(core, artifact, spikes, 7)
     assert error == 0 and not compare(artifact, spikes, 7, words)
-    assert cycles_of(core) == run_cycles(artifact, spikes, 7, 16)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, DEFAULT_BUILD)
 
 
 def test_input_bits_past_n_in_are_ignored():
@@ -226,7 +227,7 @@ def test_input_bits_past_n_in_are_ignored():
     noisy = clean | np.tile(np.array([0, 0xFFFFFFE0], dtype=np.uint32), clean.size // 2)
     error, words = run(core, artifact, spikes, 7, words=noisy)
     assert error == 0 and not compare(artifact, spikes, 7, words)
-    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD.lanes)
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD)
 
 
 def test_outputs_beyond_n_receive_are_dropped():
@@ -308,7 +309,7 @@ def test_bad_runs_are_refused_and_a_soft_reset_recovers():
     words = core.stream(np.concatenate([inputs, inputs[:1]]), 10_000)
     assert core.read(reg.ERROR) == ERR["LONG"]
     assert not compare(artifact, spikes, 7, words)
-    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD.lanes) + 1, "a cycle per surplus word"
+    assert cycles_of(core) == run_cycles(artifact, spikes, 7, SMALL_BUILD) + 1, "a cycle per surplus word"
 
     # a start while busy is flagged and ignored; the run goes on to the right answer
     core.write(reg.CTRL, reg.CTRL_RUN)
@@ -320,7 +321,7 @@ def test_bad_runs_are_refused_and_a_soft_reset_recovers():
 
     # configuration written while busy is ignored
     core.write(reg.CTRL, reg.CTRL_RUN)
-    assert cycles_of(core) == 1 + 1 + 1, "waiting, the IP has counted its start and the states' reset"
+    assert cycles_of(core) == 1 + 2, "waiting, the IP has counted its start and the first layer's setup"
     for offset in (reg.STEPS, reg.SAMPLES, reg.OUT_MODE):
         core.write(offset, 1)
     assert [core.read(r) for r in (reg.STEPS, reg.SAMPLES, reg.OUT_MODE)] == [*spikes.shape[:2], 7]
@@ -366,18 +367,18 @@ def test_a_short_run_stops_at_the_word_with_tlast():
     artifact, spikes = network_case(seed=4, sizes=(40, 9, 5))  # 2 input words a step, 4 steps, 2 samples
     assert load(core, artifact) == 0
     inputs = stream.pack_inputs(spikes, 40)
-    rows = [2, 1]
-    # TLAST on the first word: the states of sample 0 were reset, then that one fetch
+    # TLAST on the first word: layer 0 was set up, then that one fetch
     error, words = run(core, artifact, spikes, 7, words=inputs[:1])
     assert (error, words.size, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 0, 0)
-    assert cycles_of(core) == 2 + sum(rows) + 1
+    assert cycles_of(core) == 2 + 2 + 1
     # sample 0 whole, TLAST on the second word of sample 1's first step
     error, words = run(core, artifact, spikes, 7, words=inputs[:10])
     first = spikes[:, :1]
     assert (error, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 1)
     assert not compare(artifact, first, 7, words)
     spikes_before = int(spikes[0, 1, :32].sum())
-    assert cycles_of(core) == run_cycles(artifact, first, 7, 8) + sum(rows) + 1 + spikes_before * rows[0] + 1
+    # layer 0's setup, the word before TLAST with one chunk per spike (R_0 = 2 words, 4 banks), TLAST's word
+    assert cycles_of(core) == run_cycles(artifact, first, 7, SMALL_BUILD) + 2 + 1 + spikes_before * 1 + 1
     # TLAST within step 2 of sample 0: the raster of steps 0 and 1 went out
     error, words = run(core, artifact, spikes, 7, words=inputs[:5])
     assert (error, core.read(reg.SAMPLES_DONE)) == (ERR["SHORT"], 0)

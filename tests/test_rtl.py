@@ -36,11 +36,11 @@ def run_bench(top, sources, test_module, tmp_path, **kwargs) -> None:
 
 
 def test_lif_update_unit_equals_the_emulator(tmp_path):
-    run_bench("snn_lif_update", ["snn_lif_update.v"], "lif_update_tb", tmp_path)
+    run_bench("snn_lif_update", ["snn_lif_update.v", "snn_dsp.v"], "lif_update_tb", tmp_path)
 
 
 def test_izhikevich_update_unit_equals_the_emulator(tmp_path):
-    run_bench("snn_izh_update", ["snn_izh_update.v"], "izh_update_tb", tmp_path)
+    run_bench("snn_izh_update", ["snn_izh_update.v", "snn_dsp.v"], "izh_update_tb", tmp_path)
 
 
 def test_small_core_equals_the_emulator_and_refuses_bad_input(tmp_path):

@@ -368,7 +368,7 @@ def test_error_flags_are_described_in_bit_order():
 
 
 def test_register_constants_match_the_map():
-    assert (registers.ID, registers.ID_VALUE, registers.VERSION_VALUE) == (0x00, 0x534E4E43, 0x00010000)
+    assert (registers.ID, registers.ID_VALUE, registers.VERSION_VALUE) == (0x00, 0x534E4E43, 0x00010100)
     assert (registers.CTRL_RUN, registers.CTRL_LOAD, registers.CTRL_SOFT_RESET) == (1, 2, 4)
     assert (registers.OUT_RASTER, registers.OUT_COUNTS, registers.OUT_STATES) == (1, 2, 4)
     assert (registers.CAP_LANES, registers.CAP_STREAM_BITS, registers.NET_STATE_WORDS) == (0x40, 0x5C, 0x70)

@@ -3,22 +3,43 @@
 // overlay/CONTRACT.md states; controlled and fed as overlay/REGISTERS.md states
 // (registers, stream formats, error flags and the exact cycle model).
 //
-// Datapath, per layer l and timestep t:
-//   accumulate  every input spike j of the step adds its row W[:, j] to the LANES
-//               accumulator banks, LANES weights per cycle: R_l = ceil(n_out / LANES)
-//               cycles per spike (event-driven: no work for silent inputs);
-//   update      LANES neurons per cycle read I, v, u, apply the neuron model with
-//               drive = I << F, write v, u back and set their bits in the layer's
-//               spike buffer, which the next layer reads as its input.
+// Per layer l and timestep t the run goes through these phases (REGISTERS.md, "Cycle model"):
+//   layer     2 cycles: the layer's descriptor is latched into registers, then into the
+//             lanes' parameter registers; nothing in the datapath reads a table
+//   scan      the input spike words, one cycle each; every spike j of a word issues its
+//             row of weights in ceil(R / BANKS) chunks of BANKS words, one chunk a cycle
+//             (snn_synapse_fetch), which BANKS * LANES accumulators add up
+//             (snn_accumulator); one more cycle sees the last word done
+//   drain     ACC_DRAIN cycles for the last chunk to reach the accumulators
+//   update    R cycles: LANES neurons a cycle read I, v, u into the lanes' update
+//             pipelines (snn_lane), whose spikes fill the layer's spike buffer
+//   drain     UPDATE_DRAIN cycles for the last word to be written back
 // Two spike buffers alternate between layers (layer l writes buffer l mod 2).
+//
+// The code is in blocks: constants and parameter checks; AXI4-Lite; the descriptor
+// memory; LOAD (header, descriptors and their checks, weights); the command state
+// machine; the scanner; the update; the output stream; the register file.
+//
+// Parameters (the capability registers report them; overlay/core_build.py checks the
+// same rules):
+//   LANES         neurons updated per cycle and weights per weight-memory word:
+//                 a power of two, at least 8
+//   NEURONS       state entries over all layers, each layer padded to whole words of
+//                 LANES, and the most neurons of one layer: a multiple of 32 and of LANES
+//   FAN_IN        inputs of one layer: 1..65535
+//   WEIGHT_WORDS  weight-memory words of LANES weights, at least 1
+//   LAYERS        layers with weights: 1..255
+//   BANKS         weight-memory words read per cycle (BANKS * LANES weights accumulated
+//                 per cycle): a power of two, at least 1
 `default_nettype none
 
 module snn_core #(
-    parameter integer LANES        = 16,    // a power of two, at least 8
-    parameter integer NEURONS      = 1024,  // a multiple of LANES and of 32
+    parameter integer LANES        = 16,
+    parameter integer NEURONS      = 1024,
     parameter integer FAN_IN       = 1024,
     parameter integer WEIGHT_WORDS = 32768,
-    parameter integer LAYERS       = 8
+    parameter integer LAYERS       = 8,
+    parameter integer BANKS        = 16
 ) (
     (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 aclk CLK" *)
     (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF s_axi:s_axis:m_axis, ASSOCIATED_RESET aresetn" *)
@@ -27,7 +48,7 @@ module snn_core #(
     (* X_INTERFACE_PARAMETER = "POLARITY ACTIVE_LOW" *)
     input  wire        aresetn,
 
-    input  wire [7:0]  s_axi_awaddr,
+    input  wire [11:0] s_axi_awaddr,
     input  wire [2:0]  s_axi_awprot,
     input  wire        s_axi_awvalid,
     output wire        s_axi_awready,
@@ -38,7 +59,7 @@ module snn_core #(
     output wire [1:0]  s_axi_bresp,
     output wire        s_axi_bvalid,
     input  wire        s_axi_bready,
-    input  wire [7:0]  s_axi_araddr,
+    input  wire [11:0] s_axi_araddr,
     input  wire [2:0]  s_axi_arprot,
     input  wire        s_axi_arvalid,
     output wire        s_axi_arready,
@@ -53,58 +74,94 @@ module snn_core #(
     input  wire        s_axis_tlast,
 
     output reg  [31:0] m_axis_tdata,
-    output wire        m_axis_tvalid,
+    output reg         m_axis_tvalid,
     input  wire        m_axis_tready,
-    output wire        m_axis_tlast,
+    output reg         m_axis_tlast,
     output wire [3:0]  m_axis_tkeep,
 
     (* X_INTERFACE_INFO = "xilinx.com:signal:interrupt:1.0 irq INTERRUPT" *)
     (* X_INTERFACE_PARAMETER = "SENSITIVITY LEVEL_HIGH" *)
     output wire        irq
 );
-    // ------------------------------------------------------------------ constants
+    // ================================================================== constants
     localparam [31:0] ID_VALUE      = 32'h534E4E43;  // "SNNC"
-    localparam [31:0] VERSION_VALUE = 32'h00010000;  // 1.0.0
+    localparam [31:0] VERSION_VALUE = 32'h00010100;  // 1.1.0
     localparam [23:0] IMAGE_MAGIC   = 24'h534E4E;    // "SNN"
     localparam integer STEPS_MAX    = 65535;
+    localparam integer AXI_ADDR_W   = 12;            // the 4 KiB register window
 
-    localparam integer SWORDS = NEURONS / LANES;                 // state words
-    localparam integer SA     = (SWORDS > 1) ? $clog2(SWORDS) : 1;
-    localparam integer WA     = (WEIGHT_WORDS > 1) ? $clog2(WEIGHT_WORDS) : 1;
-    localparam integer LA     = (LAYERS > 1) ? $clog2(LAYERS) : 1;
-    localparam integer LSH    = $clog2(LANES);                   // log2(LANES)
-    localparam integer PACK   = LANES / 8;                       // stream words per weight word
-    localparam integer PA     = (PACK > 1) ? $clog2(PACK) : 1;
+    localparam integer STATE_WORDS = NEURONS / LANES;                        // state words
+    localparam integer WORD_W      = (STATE_WORDS > 1) ? $clog2(STATE_WORDS) : 1;
+    localparam integer ENTRIES     = (STATE_WORDS + BANKS - 1) / BANKS;      // accumulator entries per slot
+    localparam integer ENTRY_W     = (ENTRIES > 1) ? $clog2(ENTRIES) : 1;
+    localparam integer BANK_BITS   = (BANKS > 1) ? $clog2(BANKS) : 0;
+    localparam integer WADDR_W     = (WEIGHT_WORDS > 1) ? $clog2(WEIGHT_WORDS) : 1;
+    localparam integer LAYER_W     = (LAYERS > 1) ? $clog2(LAYERS) : 1;
+    localparam integer LANE_BITS   = $clog2(LANES);
+    localparam integer PACK        = LANES / 8;                              // stream words per weight word
+    localparam integer PACK_W      = (PACK > 1) ? $clog2(PACK) : 1;
+    localparam integer INPUT_W     = (FAN_IN > 1) ? $clog2(FAN_IN) : 1;
+    localparam integer SPIKE_WORDS = NEURONS / 32;
+    localparam integer SPIKE_W     = (SPIKE_WORDS > 1) ? $clog2(SPIKE_WORDS) : 1;
+    localparam integer ACC_W       = 16;
+
+    // pipeline depths (REGISTERS.md, "Cycle model"); the tests hold them to the model
+    localparam integer FETCH_LATENCY = 10;                 // snn_synapse_fetch: issue -> accumulators
+    localparam integer LANE_LATENCY  = 15;                 // snn_lane: read -> written back
+    localparam integer ACC_DRAIN     = FETCH_LATENCY - 1;  // after the scan's last cycle
+    localparam integer UPDATE_DRAIN  = LANE_LATENCY - 1;   // after the update's last word
 
     // register offsets (REGISTERS.md)
-    localparam [7:0] R_ID = 8'h00, R_VERSION = 8'h04, R_CTRL = 8'h08, R_STATUS = 8'h0C,
-                     R_ERROR = 8'h10, R_IER = 8'h14, R_ISR = 8'h18, R_OUT_MODE = 8'h1C,
-                     R_STEPS = 8'h20, R_SAMPLES = 8'h24, R_CYCLES_LO = 8'h28, R_CYCLES_HI = 8'h2C,
-                     R_STALLS_LO = 8'h30, R_STALLS_HI = 8'h34, R_SAMPLES_DONE = 8'h38,
-                     R_CAP_LANES = 8'h40, R_CAP_NEURONS = 8'h44, R_CAP_FAN_IN = 8'h48,
-                     R_CAP_WEIGHT_WORDS = 8'h4C, R_CAP_LAYERS = 8'h50, R_CAP_STEPS = 8'h54,
-                     R_CAP_MODELS = 8'h58, R_CAP_STREAM_BITS = 8'h5C, R_NET_LAYERS = 8'h60,
-                     R_NET_INPUTS = 8'h64, R_NET_OUTPUTS = 8'h68, R_NET_WEIGHT_WORDS = 8'h6C,
-                     R_NET_STATE_WORDS = 8'h70;
+    localparam [11:0] R_ID = 12'h000, R_VERSION = 12'h004, R_CTRL = 12'h008, R_STATUS = 12'h00C,
+                      R_ERROR = 12'h010, R_IER = 12'h014, R_ISR = 12'h018, R_OUT_MODE = 12'h01C,
+                      R_STEPS = 12'h020, R_SAMPLES = 12'h024, R_CYCLES_LO = 12'h028, R_CYCLES_HI = 12'h02C,
+                      R_STALLS_LO = 12'h030, R_STALLS_HI = 12'h034, R_SAMPLES_DONE = 12'h038,
+                      R_CAP_BANKS = 12'h03C, R_CAP_LANES = 12'h040, R_CAP_NEURONS = 12'h044,
+                      R_CAP_FAN_IN = 12'h048, R_CAP_WEIGHT_WORDS = 12'h04C, R_CAP_LAYERS = 12'h050,
+                      R_CAP_STEPS = 12'h054, R_CAP_MODELS = 12'h058, R_CAP_STREAM_BITS = 12'h05C,
+                      R_NET_LAYERS = 12'h060, R_NET_INPUTS = 12'h064, R_NET_OUTPUTS = 12'h068,
+                      R_NET_WEIGHT_WORDS = 12'h06C, R_NET_STATE_WORDS = 12'h070;
 
     // error flags
     localparam integer E_BUSY_START = 0, E_HEADER = 1, E_CAPACITY = 2, E_PARAM = 3,
                        E_SHORT = 4, E_LONG = 5, E_NOT_LOADED = 6;
 
-    // FSM states
-    localparam [4:0] S_IDLE = 5'd0, S_START = 5'd1, S_DONE = 5'd2, S_DRAIN_IN = 5'd3,
-                     S_LHDR = 5'd4, S_LDESC = 5'd5, S_LWGT = 5'd6,
-                     S_INIT = 5'd7, S_FETCH = 5'd8, S_ROW = 5'd9, S_DRAIN = 5'd10,
-                     S_UPD = 5'd11, S_UPD_TAIL = 5'd12,
-                     S_RASTER = 5'd13, S_COUNTS = 5'd14, S_STATES = 5'd15;
+    // command states
+    localparam [3:0] S_IDLE = 4'd0, S_START = 4'd1, S_DONE = 4'd2, S_DRAIN_IN = 4'd3,
+                     S_LOAD_HEADER = 4'd4, S_LOAD_DESCRIPTORS = 4'd5, S_LOAD_WEIGHTS = 4'd6,
+                     S_LAYER = 4'd7, S_LAYER_PARAMS = 4'd8, S_SCAN = 4'd9, S_SCAN_DRAIN = 4'd10,
+                     S_UPDATE = 4'd11, S_UPDATE_DRAIN = 4'd12,
+                     S_RASTER = 4'd13, S_COUNTS = 4'd14, S_STATES = 4'd15;
 
-    // ------------------------------------------------------------------ AXI4-Lite
-    wire        wr_en, rd_en;
-    wire [7:0]  wr_addr, rd_addr;
-    wire [31:0] wr_data;
-    reg  [31:0] rd_data;
+    // the parameters' rules, checked when the core is built
+    generate
+        if (LANES < 8 || (LANES & (LANES - 1)) != 0) begin : bad_lanes
+            $error("snn_core: LANES must be a power of two, at least 8");
+        end
+        if (BANKS < 1 || (BANKS & (BANKS - 1)) != 0) begin : bad_banks
+            $error("snn_core: BANKS must be a power of two, at least 1");
+        end
+        if (NEURONS < 32 || NEURONS % 32 != 0 || NEURONS % LANES != 0) begin : bad_neurons
+            $error("snn_core: NEURONS must be a positive multiple of 32 and of LANES");
+        end
+        if (FAN_IN < 1 || FAN_IN > 65535) begin : bad_fan_in
+            $error("snn_core: FAN_IN must be 1..65535");
+        end
+        if (WEIGHT_WORDS < 1) begin : bad_weight_words
+            $error("snn_core: WEIGHT_WORDS must be at least 1");
+        end
+        if (LAYERS < 1 || LAYERS > 255) begin : bad_layers
+            $error("snn_core: LAYERS must be 1..255");
+        end
+    endgenerate
 
-    snn_axil_slave #(.ADDR_W(8)) axil (
+    // ================================================================== AXI4-Lite
+    wire                  reg_write;
+    wire [AXI_ADDR_W-1:0] reg_write_addr, reg_read_addr;
+    wire [31:0]           reg_write_data;
+    reg  [31:0]           reg_read_data;
+
+    snn_axil_slave #(.ADDR_W(AXI_ADDR_W)) axil (
         .clk(aclk), .resetn(aresetn),
         .s_axi_awaddr(s_axi_awaddr), .s_axi_awvalid(s_axi_awvalid), .s_axi_awready(s_axi_awready),
         .s_axi_wdata(s_axi_wdata), .s_axi_wstrb(s_axi_wstrb), .s_axi_wvalid(s_axi_wvalid),
@@ -112,305 +169,282 @@ module snn_core #(
         .s_axi_bready(s_axi_bready), .s_axi_araddr(s_axi_araddr), .s_axi_arvalid(s_axi_arvalid),
         .s_axi_arready(s_axi_arready), .s_axi_rdata(s_axi_rdata), .s_axi_rresp(s_axi_rresp),
         .s_axi_rvalid(s_axi_rvalid), .s_axi_rready(s_axi_rready),
-        .wr_en(wr_en), .wr_addr(wr_addr), .wr_data(wr_data),
-        .rd_en(rd_en), .rd_addr(rd_addr), .rd_data(rd_data)
+        .wr_en(reg_write), .wr_addr(reg_write_addr), .wr_data(reg_write_data),
+        .rd_en(), .rd_addr(reg_read_addr), .rd_data(reg_read_data)
     );
 
-    // ------------------------------------------------------------------ control registers
-    reg  [4:0]  state;
-    reg         cmd_load;
+    wire write_ctrl = reg_write && reg_write_addr == R_CTRL;
+    wire soft_reset = write_ctrl && reg_write_data[2];
+
+    // ================================================================== layer descriptors
+    // One record per layer: the image's fields and what the run derives from them, built
+    // during LOAD. Two banks: LOAD writes the one not in use and switches banks only once
+    // the whole image has been checked, so a refused image leaves the loaded network.
+    localparam integer D_N_IN       = 0;                       // 16
+    localparam integer D_N_OUT      = D_N_IN + 16;             // 16
+    localparam integer D_N_OUT_M1   = D_N_OUT + 16;            // 16, n_out - 1
+    localparam integer D_IZH        = D_N_OUT_M1 + 16;         // 1
+    localparam integer D_FRAC       = D_IZH + 1;               // 4
+    localparam integer D_Q          = D_FRAC + 4;              // 5
+    localparam integer D_BETA       = D_Q + 5;                 // 9
+    localparam integer D_THRESHOLD  = D_BETA + 9;              // 16 each from here to D_D
+    localparam integer D_V_INIT     = D_THRESHOLD + 16;
+    localparam integer D_U_INIT     = D_V_INIT + 16;
+    localparam integer D_A0         = D_U_INIT + 16;
+    localparam integer D_A1         = D_A0 + 16;
+    localparam integer D_A2         = D_A1 + 16;
+    localparam integer D_A3         = D_A2 + 16;
+    localparam integer D_B1         = D_A3 + 16;
+    localparam integer D_B2         = D_B1 + 16;
+    localparam integer D_B3         = D_B2 + 16;
+    localparam integer D_C          = D_B3 + 16;
+    localparam integer D_D          = D_C + 16;
+    localparam integer D_ROWS       = D_D + 16;                // WORD_W + 1: R = ceil(n_out / LANES)
+    localparam integer D_CHUNKS_M1  = D_ROWS + WORD_W + 1;     // ENTRY_W: ceil(R / BANKS) - 1
+    localparam integer D_LAST_SLOTS = D_CHUNKS_M1 + ENTRY_W;   // BANKS: the slots of a row's last chunk
+    localparam integer D_IN_WORDS   = D_LAST_SLOTS + BANKS;    // 12: B = ceil(n_in / 32)
+    localparam integer D_IN_MASK    = D_IN_WORDS + 12;         // 32: channels < n_in of the last input word
+    localparam integer D_WBASE      = D_IN_MASK + 32;          // WADDR_W + 1: first weight word
+    localparam integer D_SBASE      = D_WBASE + WADDR_W + 1;   // WORD_W + 1: first state word
+    localparam integer DESC_W       = D_SBASE + WORD_W + 1;
+
+    reg  [DESC_W-1:0] descriptors [0:2*(1 << LAYER_W)-1];  // {bank, layer}
+    reg               live;                 // the bank of the loaded network
+
+    // ================================================================== command registers
+    reg  [3:0]  state;
     reg  [6:0]  errors;
-    reg         done, isr, ier, loaded;
+    reg         done, isr, ier, loaded, drain_after;
     reg  [2:0]  out_mode;
     reg  [15:0] steps, samples, samples_done;
     reg  [63:0] cycles, stalls;
-    reg         drain_after;  // LONG seen in a run: consume the rest after the run
+    reg         load_requested;            // the command started is a LOAD
 
-    // ------------------------------------------------------------------ layer table
-    // live table (used by RUN) and shadow (filled by LOAD, committed when valid)
-    reg  [LA:0]  net_layers;
-    reg  [15:0]  t_nin [0:LAYERS-1], t_nout [0:LAYERS-1];
-    reg          t_izh [0:LAYERS-1];
-    reg  [3:0]   t_frac [0:LAYERS-1];
-    reg  [4:0]   t_q [0:LAYERS-1];
-    reg  [8:0]   t_beta [0:LAYERS-1];
-    reg  [15:0]  t_thr [0:LAYERS-1], t_vinit [0:LAYERS-1], t_uinit [0:LAYERS-1];
-    reg  [15:0]  t_a0 [0:LAYERS-1], t_a1 [0:LAYERS-1], t_a2 [0:LAYERS-1], t_a3 [0:LAYERS-1];
-    reg  [15:0]  t_b1 [0:LAYERS-1], t_b2 [0:LAYERS-1], t_b3 [0:LAYERS-1];
-    reg  [15:0]  t_c [0:LAYERS-1], t_d [0:LAYERS-1];
-    reg  [SA:0]  t_rw [0:LAYERS-1];     // R_l, state words of the layer
-    reg  [WA:0]  t_wbase [0:LAYERS-1];  // first weight word
-    reg  [SA:0]  t_sbase [0:LAYERS-1];  // first state word
-    reg  [31:0]  net_wwords;
-    reg  [SA:0]  net_swords;
+    // the loaded network (set when a LOAD's descriptors pass their checks)
+    reg  [LAYER_W:0]  net_layers;
+    reg  [LAYER_W-1:0] last_layer;
+    reg  [15:0] net_inputs, net_outputs;
+    reg  [31:0] net_weight_words, net_state_words;
+    reg  [31:0] weight_stream_last;        // net_weight_words * PACK - 1
+    reg  [15:0] raster_words_m1, count_words_m1;
+    reg  [31:0] raster_last_mask;          // neurons < n_out of the last raster word
+    reg         count_last_half_empty;     // n_out odd: the last COUNTS word's high half is 0
+    reg         last_buffer;               // the spike buffer of the last layer
+    reg  [15:0] first_n_out_m1;            // layer 0, for the STATES read-out
+    reg         first_izh;
 
-    reg  [LA:0]  h_layers;
-    reg  [15:0]  h_nin [0:LAYERS-1], h_nout [0:LAYERS-1];
-    reg          h_izh [0:LAYERS-1];
-    reg  [3:0]   h_frac [0:LAYERS-1];
-    reg  [4:0]   h_q [0:LAYERS-1];
-    reg  [8:0]   h_beta [0:LAYERS-1];
-    reg  [15:0]  h_thr [0:LAYERS-1], h_vinit [0:LAYERS-1], h_uinit [0:LAYERS-1];
-    reg  [15:0]  h_a0 [0:LAYERS-1], h_a1 [0:LAYERS-1], h_a2 [0:LAYERS-1], h_a3 [0:LAYERS-1];
-    reg  [15:0]  h_b1 [0:LAYERS-1], h_b2 [0:LAYERS-1], h_b3 [0:LAYERS-1];
-    reg  [15:0]  h_c [0:LAYERS-1], h_d [0:LAYERS-1];
-    reg  [SA:0]  h_rw [0:LAYERS-1];
-    reg  [WA:0]  h_wbase [0:LAYERS-1];
-    reg  [SA:0]  h_sbase [0:LAYERS-1];
-    reg  [31:0]  h_wsum, h_ssum;        // running totals, wide enough to see an overflow
+    // ================================================================== LOAD: descriptors
+    // Word load_word of layer load_layer's descriptor; `descriptor_errors` holds the flags it raises.
+    reg  [LAYER_W:0] load_layers;          // layers the image declares
+    reg  [LAYER_W:0] load_layer;
+    reg  [2:0]       load_word;
+    reg  [31:0]      load_weight_total, load_state_total;  // wide enough to see an overflow
+    reg  [15:0]      load_prev_n_out;
+    reg  [DESC_W-1:0] load_record;
+    reg  [15:0]      load_first_n_out_m1;
+    reg              load_first_izh;
+    reg  [15:0]      load_first_n_in;
 
-    // ------------------------------------------------------------------ load counters
-    reg  [LA:0]  dl;                    // descriptor's layer
-    reg  [2:0]   dw;                    // descriptor word
-    reg  [31:0]  wcount;                // weight stream words received
-    reg  [PA-1:0] pack_idx;
-    reg  [LANES*4-1:0] wbuf;
-    reg  [WA-1:0] load_addr;
+    wire [15:0] field_lo = s_axis_tdata[15:0];
+    wire [15:0] field_hi = s_axis_tdata[31:16];
+    wire [16:0] field_rows = ({1'b0, field_hi} + (LANES - 1)) >> LANE_BITS;  // R of D0's n_out
+    wire [WORD_W:0] record_rows = load_record[D_ROWS +: WORD_W + 1];
 
-    // ------------------------------------------------------------------ run counters
-    reg  [15:0]  smp, t;
-    reg  [LA-1:0] l;                    // layer being computed
-    reg  [15:0]  b;                     // input word of the layer
-    reg  [31:0]  pending;               // spikes of the word not yet started
-    reg  [SA:0]  r;                     // weight word within the current row
-    reg  [WA:0]  waddr;                 // weight word being read
-    reg  [SA:0]  w;                     // state word being updated (stage 0)
-    reg  [LA-1:0] il;                   // reset phase: layer and word
-    reg  [SA:0]  iw;
-    reg  [15:0]  o;                     // output word / neuron index
-    reg  [LA-1:0] sl;                   // state dump's layer
-
-    // current layer's table entries
-    wire [15:0] nin  = t_nin[l];
-    wire [15:0] nout = t_nout[l];
-    wire [SA:0] rw   = t_rw[l];
-    wire [15:0] bw   = (nin + 16'd31) >> 5;
-    wire [LA-1:0] last_layer = net_layers[LA-1:0] - 1'b1;
-    wire [15:0] nout_last = t_nout[last_layer];
-
-    // ------------------------------------------------------------------ spike buffers
-    reg  [NEURONS-1:0] spk0, spk1;
-    wire [NEURONS-1:0] spk_in   = l[0] ? spk0 : spk1;          // written by layer l-1
-    wire [NEURONS-1:0] spk_last = last_layer[0] ? spk1 : spk0;  // the output layer's
-
-    // ------------------------------------------------------------------ stream input
-    wire in_layer0   = (l == {LA{1'b0}});
-    wire want_in     = (state == S_LHDR) || (state == S_LDESC) || (state == S_LWGT) ||
-                       (state == S_DRAIN_IN) || (state == S_FETCH && in_layer0);
-    assign s_axis_tready = want_in;
-    wire in_take     = want_in && s_axis_tvalid;
-
-    // input word of the accumulate phase, channels >= n_in masked off
-    wire [15:0] remaining = nin - {b[10:0], 5'd0};
-    wire [31:0] in_mask   = (remaining >= 16'd32) ? 32'hFFFFFFFF : ~(32'hFFFFFFFF << remaining[4:0]);
-    wire [31:0] in_word   = (in_layer0 ? s_axis_tdata : spk_in[{b[10:0], 5'd0} +: 32]) & in_mask;
-    wire        in_valid  = in_layer0 ? s_axis_tvalid : 1'b1;
-    wire        last_input_word = (smp == samples - 1'b1) && (t == steps - 1'b1) && (b == bw - 1'b1);
-
-    // lowest set bit of a 32-bit word
-    function automatic [4:0] lowest;
-        input [31:0] x;
-        integer k;
-        begin
-            lowest = 5'd0;
-            for (k = 31; k >= 0; k = k - 1)
-                if (x[k]) lowest = k[4:0];
-        end
-    endfunction
-
-    wire [31:0] next_bits  = (state == S_FETCH) ? in_word : pending;
-    wire [4:0]  next_bit   = lowest(next_bits);
-    wire [15:0] next_j     = {b[10:0], next_bit};
-    wire [WA:0] next_waddr = t_wbase[l] + next_j * rw;
-
-    // ------------------------------------------------------------------ weight memory
-    reg  [LANES*4-1:0] wmem [0:WEIGHT_WORDS-1];
-    reg  [LANES*4-1:0] wq;                 // read data, one cycle after the address
-    reg                acc_pipe;           // wq belongs to an accumulation
-    reg  [SA-1:0]      acc_pipe_word;      // ... of this local state word
-    reg                wmem_we;
-    reg  [WA-1:0]      wmem_waddr;
-    reg  [LANES*4-1:0] wmem_wdata;
-
+    // the layer's weight words, n_in * R, on a DSP (ready four edges after D1)
+    wire signed [47:0] layer_weight_words;
+    reg  [15:0]        product_n_in;
+    reg  [WORD_W:0]    product_rows;
+    snn_dsp #(.A_W(17), .B_W(WORD_W + 2), .Z_SEL("ZERO")) weight_words_mult (
+        .clk(aclk), .a($signed({1'b0, product_n_in})), .b($signed({1'b0, product_rows})),
+        .pcin(48'sd0), .p(layer_weight_words), .pcout()
+    );
+    // the totals with this layer, and whether they exceed the memories: registered, ready
+    // by D7 (the product is ready three edges after D1, the totals one edge later)
+    reg  [31:0] weight_total_next, state_total_next;
+    reg         over_capacity;
     always @(posedge aclk) begin
-        if (wmem_we)
-            wmem[wmem_waddr] <= wmem_wdata;
-        wq <= wmem[waddr[WA-1:0]];
+        weight_total_next <= load_weight_total + layer_weight_words[31:0];
+        state_total_next  <= load_state_total + record_rows;
+        over_capacity     <= weight_total_next > WEIGHT_WORDS || state_total_next > STATE_WORDS;
     end
 
-    // ------------------------------------------------------------------ lanes
-    reg          s1_valid;              // stage 1 of the update pipeline holds word s1_w
-    reg  [SA-1:0] s1_w;
-    wire         init_en   = (state == S_INIT);
-    wire [SA:0]  init_word = t_sbase[il] + iw;
-    wire         upd_en    = (state == S_UPD);
-    wire [SA:0]  st_word   = t_sbase[l] + w;
-    wire [SA:0]  wb_word   = t_sbase[l] + {1'b0, s1_w};
-    wire [LANES-1:0] lane_spike;
-    wire [16*LANES-1:0] lane_v, lane_u, lane_cnt;
-
-    // read-out addresses: states of layer sl, neuron o; counts of neuron 2*o
-    wire [SA:0]  rd_state_word = t_sbase[sl] + o[SA+LSH-1:LSH];
-    wire [16:0]  cnt_neuron    = {o, 1'b0};
-    wire [SA-1:0] rd_cnt_word  = cnt_neuron[SA+LSH-1:LSH];
-
-    genvar k;
-    generate
-        for (k = 0; k < LANES; k = k + 1) begin : lane
-            snn_lane #(.WORDS(SWORDS), .ADDR_W(SA)) u (
-                .clk(aclk),
-                .acc_add(acc_pipe), .acc_addr(acc_pipe_word), .weight(wq[4*k +: 4]),
-                .init(init_en), .init_addr(init_word[SA-1:0]),
-                .v_init(t_vinit[il]), .u_init(t_uinit[il]),
-                .upd_load(upd_en), .upd_addr(w[SA-1:0]), .upd_state_addr(st_word[SA-1:0]),
-                .upd_write(s1_valid), .wb_state_addr(wb_word[SA-1:0]), .wb_cnt_addr(s1_w),
-                .count_spikes(l == last_layer), .first(t == 16'd0),
-                .is_izh(t_izh[l]), .frac(t_frac[l]), .q(t_q[l]), .beta(t_beta[l]),
-                .threshold(t_thr[l]),
-                .a1(t_a1[l]), .a2(t_a2[l]), .a3(t_a3[l]), .b1(t_b1[l]), .b2(t_b2[l]),
-                .a0(t_a0[l]), .b3(t_b3[l]), .c(t_c[l]), .d(t_d[l]),
-                .spike(lane_spike[k]),
-                .rd_state_addr(rd_state_word[SA-1:0]), .rd_v(lane_v[16*k +: 16]), .rd_u(lane_u[16*k +: 16]),
-                .rd_cnt_addr(rd_cnt_word), .rd_cnt(lane_cnt[16*k +: 16])
-            );
-        end
-    endgenerate
-
-    // ------------------------------------------------------------------ stream output
-    wire [15:0] raster_words = (nout_last + 16'd31) >> 5;
-    wire [15:0] count_words  = (nout_last + 16'd1) >> 1;
-    wire [15:0] rem_out      = nout_last - {o[10:0], 5'd0};
-    wire [31:0] out_mask     = (rem_out >= 16'd32) ? 32'hFFFFFFFF : ~(32'hFFFFFFFF << rem_out[4:0]);
-    wire        last_sample  = (smp == samples - 1'b1);
-    wire        want_out     = (state == S_RASTER) || (state == S_COUNTS) || (state == S_STATES);
-    wire        out_take     = want_out && m_axis_tready;
-    reg         out_last;
-    wire [LSH-1:0] cnt_lane  = cnt_neuron[LSH-1:0];
-    wire [LSH-1:0] st_lane   = o[LSH-1:0];
-
+    reg  [6:0] descriptor_errors;
     always @(*) begin
-        m_axis_tdata = 32'd0;
-        out_last     = 1'b0;
-        case (state)
-            S_RASTER: begin
-                m_axis_tdata = spk_last[{o[10:0], 5'd0} +: 32] & out_mask;
-                out_last = last_sample && (t == steps - 1'b1) && (o == raster_words - 1'b1) &&
-                           !out_mode[1] && !out_mode[2];
-            end
-            S_COUNTS: begin
-                m_axis_tdata[15:0]  = lane_cnt[16*cnt_lane +: 16];
-                m_axis_tdata[31:16] = (cnt_neuron + 17'd1 < {1'b0, nout_last}) ? lane_cnt[16*(cnt_lane + 1'b1) +: 16] : 16'd0;
-                out_last = last_sample && (o == count_words - 1'b1) && !out_mode[2];
-            end
-            S_STATES: begin
-                m_axis_tdata[15:0]  = lane_v[16*st_lane +: 16];
-                m_axis_tdata[31:16] = t_izh[sl] ? lane_u[16*st_lane +: 16] : 16'd0;
-                out_last = last_sample && (sl == last_layer) && (o == t_nout[sl] - 1'b1);
-            end
-            default: ;
-        endcase
-    end
-    assign m_axis_tvalid = want_out;
-    assign m_axis_tlast  = out_last;
-    assign m_axis_tkeep  = 4'hF;
-
-    // ------------------------------------------------------------------ status
-    assign irq = ier && isr;
-    wire   busy    = (state != S_IDLE);
-    wire   stalled = (want_in && !s_axis_tvalid) || (want_out && !m_axis_tready);
-
-    always @(*) begin
-        case (rd_addr)
-            R_ID:               rd_data = ID_VALUE;
-            R_VERSION:          rd_data = VERSION_VALUE;
-            R_STATUS:           rd_data = {28'd0, (errors != 7'd0), loaded, done, busy};
-            R_ERROR:            rd_data = {25'd0, errors};
-            R_IER:              rd_data = {31'd0, ier};
-            R_ISR:              rd_data = {31'd0, isr};
-            R_OUT_MODE:         rd_data = {29'd0, out_mode};
-            R_STEPS:            rd_data = {16'd0, steps};
-            R_SAMPLES:          rd_data = {16'd0, samples};
-            R_CYCLES_LO:        rd_data = cycles[31:0];
-            R_CYCLES_HI:        rd_data = cycles[63:32];
-            R_STALLS_LO:        rd_data = stalls[31:0];
-            R_STALLS_HI:        rd_data = stalls[63:32];
-            R_SAMPLES_DONE:     rd_data = {16'd0, samples_done};
-            R_CAP_LANES:        rd_data = LANES;
-            R_CAP_NEURONS:      rd_data = NEURONS;
-            R_CAP_FAN_IN:       rd_data = FAN_IN;
-            R_CAP_WEIGHT_WORDS: rd_data = WEIGHT_WORDS;
-            R_CAP_LAYERS:       rd_data = LAYERS;
-            R_CAP_STEPS:        rd_data = STEPS_MAX;
-            R_CAP_MODELS:       rd_data = 32'h3;
-            R_CAP_STREAM_BITS:  rd_data = 32'd32;
-            R_NET_LAYERS:       rd_data = loaded ? {{(31 - LA){1'b0}}, net_layers} : 32'd0;
-            R_NET_INPUTS:       rd_data = loaded ? {16'd0, t_nin[0]} : 32'd0;
-            R_NET_OUTPUTS:      rd_data = loaded ? {16'd0, nout_last} : 32'd0;
-            R_NET_WEIGHT_WORDS: rd_data = loaded ? net_wwords : 32'd0;
-            R_NET_STATE_WORDS:  rd_data = loaded ? {{(31 - SA){1'b0}}, net_swords} : 32'd0;
-            default:            rd_data = 32'd0;
-        endcase
-    end
-
-    // ------------------------------------------------------------------ descriptor checks
-    // word dw of layer dl, decoded; `desc_error` holds the error flags it raises
-    wire [15:0] d_lo = s_axis_tdata[15:0];
-    wire [15:0] d_hi = s_axis_tdata[31:16];
-    wire [SA+16:0] d_rw = ({1'b0, d_hi} + (LANES - 1)) >> LSH;  // R of D0's n_out
-    reg  [6:0] desc_error;
-    always @(*) begin
-        desc_error = 7'd0;
-        case (dw)
+        descriptor_errors = 7'd0;
+        case (load_word)
             3'd0: begin
-                if (d_lo == 16'd0 || d_hi == 16'd0) desc_error[E_PARAM] = 1'b1;
-                if (dl != 0 && d_lo != h_nout[dl[LA-1:0] - 1'b1]) desc_error[E_PARAM] = 1'b1;
-                if (d_lo > FAN_IN || d_hi > NEURONS) desc_error[E_CAPACITY] = 1'b1;
+                if (field_lo == 16'd0 || field_hi == 16'd0) descriptor_errors[E_PARAM] = 1'b1;
+                if (load_layer != 0 && field_lo != load_prev_n_out) descriptor_errors[E_PARAM] = 1'b1;
+                if (field_lo > FAN_IN || field_hi > NEURONS) descriptor_errors[E_CAPACITY] = 1'b1;
             end
             3'd1: begin
                 if (s_axis_tdata[1:0] > 2'd1 || s_axis_tdata[7:4] > 4'd8 || s_axis_tdata[24:16] > 9'd256)
-                    desc_error[E_PARAM] = 1'b1;
-                if (s_axis_tdata[1:0] == 2'd1 && s_axis_tdata[12:8] > 5'd24) desc_error[E_PARAM] = 1'b1;
+                    descriptor_errors[E_PARAM] = 1'b1;
+                if (s_axis_tdata[1:0] == 2'd1 && s_axis_tdata[12:8] > 5'd24) descriptor_errors[E_PARAM] = 1'b1;
             end
-            3'd2: if (!h_izh[dl[LA-1:0]] && $signed(d_lo) < 1) desc_error[E_PARAM] = 1'b1;
-            3'd7: if (dl == h_layers - 1'b1 &&
-                      (h_wsum > WEIGHT_WORDS || h_ssum > SWORDS)) desc_error[E_CAPACITY] = 1'b1;
+            3'd2: if (!load_record[D_IZH] && $signed(field_lo) < 1) descriptor_errors[E_PARAM] = 1'b1;
+            3'd7: if (load_layer == load_layers - 1'b1 && over_capacity) descriptor_errors[E_CAPACITY] = 1'b1;
             default: ;
         endcase
     end
 
-    // ------------------------------------------------------------------ the machine
-    integer i;
+    wire load_take         = s_axis_tvalid && (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
+                                                state == S_LOAD_WEIGHTS || state == S_DRAIN_IN);
+    wire descriptor_take   = load_take && state == S_LOAD_DESCRIPTORS;
+    wire last_descriptor   = load_word == 3'd7 && load_layer == load_layers - 1'b1;
+    // the image fits: the new layer table becomes the loaded one, then the weights overwrite the old
+    wire commit            = descriptor_take && descriptor_errors == 7'd0 && !s_axis_tlast && last_descriptor;
+    wire [DESC_W-1:0] finished_record = {load_record[DESC_W-1:D_D + 16], field_hi, field_lo, load_record[D_C-1:0]};
+
+    always @(posedge aclk) begin
+        if (state == S_LOAD_HEADER) begin
+            load_layers       <= s_axis_tdata[LAYER_W:0];
+            load_layer        <= 0;
+            load_word         <= 3'd0;
+            load_weight_total <= 32'd0;
+            load_state_total  <= 32'd0;
+        end else if (descriptor_take) begin
+            load_word <= load_word + 1'b1;
+            case (load_word)
+                3'd0: begin
+                    load_record[D_N_IN +: 16]     <= field_lo;
+                    load_record[D_N_OUT +: 16]    <= field_hi;
+                    load_record[D_N_OUT_M1 +: 16] <= field_hi - 1'b1;
+                    load_record[D_ROWS +: WORD_W + 1] <= field_rows[WORD_W:0];
+                    load_record[D_IN_WORDS +: 12] <= ({1'b0, field_lo} + 17'd31) >> 5;
+                    load_record[D_IN_MASK +: 32]  <= (field_lo[4:0] == 5'd0) ? 32'hFFFFFFFF : ~(32'hFFFFFFFF << field_lo[4:0]);
+                    load_record[D_WBASE +: WADDR_W + 1] <= load_weight_total[WADDR_W:0];
+                    load_record[D_SBASE +: WORD_W + 1]  <= load_state_total[WORD_W:0];
+                    load_prev_n_out <= field_hi;
+                    if (load_layer == 0) begin
+                        load_first_n_in     <= field_lo;
+                        load_first_n_out_m1 <= field_hi - 1'b1;
+                    end
+                end
+                3'd1: begin
+                    load_record[D_IZH]          <= s_axis_tdata[0];
+                    load_record[D_FRAC +: 4]    <= s_axis_tdata[7:4];
+                    load_record[D_Q +: 5]       <= s_axis_tdata[12:8];
+                    load_record[D_BETA +: 9]    <= s_axis_tdata[24:16];
+                    load_record[D_CHUNKS_M1 +: ENTRY_W] <= (record_rows - 1'b1) >> BANK_BITS;
+                    load_record[D_LAST_SLOTS +: BANKS]  <= last_chunk_slots(record_rows);
+                    product_n_in <= load_record[D_N_IN +: 16];
+                    product_rows <= record_rows;
+                    if (load_layer == 0) load_first_izh <= s_axis_tdata[0];
+                end
+                3'd2: begin load_record[D_THRESHOLD +: 16] <= field_lo; load_record[D_V_INIT +: 16] <= field_hi; end
+                3'd3: begin load_record[D_U_INIT +: 16] <= field_lo; load_record[D_A0 +: 16] <= field_hi; end
+                3'd4: begin load_record[D_A1 +: 16] <= field_lo; load_record[D_A2 +: 16] <= field_hi; end
+                3'd5: begin load_record[D_A3 +: 16] <= field_lo; load_record[D_B1 +: 16] <= field_hi; end
+                3'd6: begin load_record[D_B2 +: 16] <= field_lo; load_record[D_B3 +: 16] <= field_hi; end
+                default: begin
+                    descriptors[{!live, load_layer[LAYER_W-1:0]}] <= finished_record;
+                    load_weight_total <= weight_total_next;
+                    load_state_total  <= state_total_next;
+                    load_layer <= load_layer + 1'b1;
+                end
+            endcase
+        end
+    end
+
+    // the slots of a row's last chunk: ((R - 1) mod BANKS) + 1 of them
+    function automatic [BANKS-1:0] last_chunk_slots;
+        input [WORD_W:0] rows;
+        integer o;
+        begin
+            for (o = 0; o < BANKS; o = o + 1)
+                last_chunk_slots[o] = (o <= ((rows - 1) & (BANKS - 1)));
+        end
+    endfunction
+
+    // ================================================================== LOAD: weights
+    reg  [31:0]        weight_stream_count;
+    reg  [PACK_W-1:0]  pack_index;
+    reg  [LANES*4-1:0] pack_buffer;
+    reg  [WADDR_W-1:0] weight_load_addr;
+    reg                weight_write;
+    reg  [WADDR_W-1:0] weight_write_addr;
+    reg  [LANES*4-1:0] weight_write_data;
+    wire               weight_take = load_take && state == S_LOAD_WEIGHTS;
+    wire               last_weight_word = weight_stream_count == weight_stream_last;
+
+    always @(posedge aclk) begin
+        weight_write <= 1'b0;
+        if (commit) begin
+            weight_stream_count <= 32'd0;
+            pack_index <= 0;
+            weight_load_addr <= 0;
+        end else if (weight_take) begin
+            pack_buffer[{pack_index, 5'd0} +: 32] <= s_axis_tdata;
+            if (pack_index == PACK - 1) begin
+                weight_write      <= 1'b1;
+                weight_write_addr <= weight_load_addr;
+                weight_write_data <= pack_buffer;
+                weight_write_data[{pack_index, 5'd0} +: 32] <= s_axis_tdata;
+                weight_load_addr  <= weight_load_addr + 1'b1;
+                pack_index <= 0;
+            end else begin
+                pack_index <= pack_index + 1'b1;
+            end
+            weight_stream_count <= weight_stream_count + 1'b1;
+        end
+    end
+
+    // ================================================================== the command state machine
+    reg  [15:0]        sample, step;
+    reg  [LAYER_W-1:0] layer;
+    reg  [4:0]         drain;             // cycles left of a drain phase
+    wire               busy = (state != S_IDLE);
+    wire               last_sample = (sample == samples - 1'b1);
+    wire               last_step   = (step == steps - 1'b1);
+
+    // current layer, latched in S_LAYER
+    reg  [DESC_W-1:0]  current;
+    reg                current_first, current_output, current_input_layer;
+    reg                current_read_buffer, current_write_buffer;
+    wire [WORD_W:0]    current_rows     = current[D_ROWS +: WORD_W + 1];
+    wire [ENTRY_W-1:0] current_chunks_m1 = current[D_CHUNKS_M1 +: ENTRY_W];
+
+    // scanner and update (below) tell the machine
+    wire scan_done;                        // the scan's last cycle
+    wire scan_take;                        // an input word is taken
+    reg  [WORD_W:0] update_word;           // the update's word within the layer
+    reg  [WORD_W:0] update_state_word;     // and within the network
+    wire update_last = (update_word == current_rows - 1'b1);
+
+    // output stream (below)
+    wire can_push = !m_axis_tvalid || m_axis_tready;
+    wire in_output = (state == S_RASTER || state == S_COUNTS || state == S_STATES);
+    wire push = in_output && can_push;
+    wire raster_last, counts_last, states_last_neuron, states_last_layer;
+
+    // the input stream: ready where the machine takes a word
+    wire scan_wants_input;
+    assign s_axis_tready = (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
+                            state == S_LOAD_WEIGHTS || state == S_DRAIN_IN) || scan_wants_input;
+    wire stalled = (s_axis_tready && !s_axis_tvalid) || (in_output && !can_push);
+    wire last_input_word;                  // the run's last input word is on offer
+
     always @(posedge aclk) begin
         if (!aresetn) begin
             state <= S_IDLE;
-            cmd_load <= 1'b0;
             errors <= 7'd0;
-            done <= 1'b0; isr <= 1'b0; ier <= 1'b0; loaded <= 1'b0;
-            out_mode <= 3'b001; steps <= 16'd1; samples <= 16'd1; samples_done <= 16'd0;
+            done <= 1'b0; isr <= 1'b0; loaded <= 1'b0; drain_after <= 1'b0;
+            samples_done <= 16'd0;
             cycles <= 64'd0; stalls <= 64'd0;
-            drain_after <= 1'b0;
-            net_layers <= 0; net_wwords <= 32'd0; net_swords <= 0;
-            acc_pipe <= 1'b0; s1_valid <= 1'b0; wmem_we <= 1'b0;
+            live <= 1'b0;
+            net_layers <= 0;
         end else begin
-            wmem_we  <= 1'b0;
-            acc_pipe <= 1'b0;
-            s1_valid <= 1'b0;
             if (busy) begin
                 if (stalled) stalls <= stalls + 1'b1;
                 else         cycles <= cycles + 1'b1;
             end
 
-            // stage 1 of the update: the spikes of word s1_w into the layer's buffer. Padding
-            // neurons (index >= n_out) may spike too: every reader masks them off.
-            if (s1_valid) begin
-                if (l[0]) spk1[{s1_w, {LSH{1'b0}}} +: LANES] <= lane_spike;
-                else      spk0[{s1_w, {LSH{1'b0}}} +: LANES] <= lane_spike;
-            end
-
             case (state)
                 S_START: begin
-                    if (cmd_load) begin
-                        state <= S_LHDR;
+                    sample <= 16'd0; step <= 16'd0; layer <= 0;
+                    if (load_requested) begin
+                        state <= S_LOAD_HEADER;
                     end else if (!loaded) begin
                         errors[E_NOT_LOADED] <= 1'b1;
                         state <= S_DONE;
@@ -418,15 +452,12 @@ module snn_core #(
                         errors[E_PARAM] <= 1'b1;
                         state <= S_DONE;
                     end else begin
-                        smp <= 16'd0; il <= 0; iw <= 0;
-                        state <= S_INIT;
+                        state <= S_LAYER;
                     end
                 end
 
                 // ---------------------------------------------------------- LOAD
-                S_LHDR: if (in_take) begin
-                    h_layers <= s_axis_tdata[LA:0];
-                    dl <= 0; dw <= 3'd0; h_wsum <= 32'd0; h_ssum <= 32'd0;
+                S_LOAD_HEADER: if (load_take) begin
                     if (s_axis_tdata[31:8] != IMAGE_MAGIC || s_axis_tdata[7:0] == 8'd0) begin
                         errors[E_HEADER] <= 1'b1;
                         state <= s_axis_tlast ? S_DONE : S_DRAIN_IN;
@@ -437,74 +468,26 @@ module snn_core #(
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end else begin
-                        state <= S_LDESC;
+                        state <= S_LOAD_DESCRIPTORS;
                     end
                 end
 
-                S_LDESC: if (in_take) begin
-                    case (dw)
-                        3'd0: begin
-                            h_nin[dl[LA-1:0]] <= d_lo; h_nout[dl[LA-1:0]] <= d_hi;
-                            h_rw[dl[LA-1:0]] <= d_rw[SA:0];
-                            h_wbase[dl[LA-1:0]] <= h_wsum[WA:0];
-                            h_sbase[dl[LA-1:0]] <= h_ssum[SA:0];
-                            h_wsum <= h_wsum + d_lo * d_rw;
-                            h_ssum <= h_ssum + d_rw;
-                        end
-                        3'd1: begin
-                            h_izh[dl[LA-1:0]] <= s_axis_tdata[0]; h_frac[dl[LA-1:0]] <= s_axis_tdata[7:4];
-                            h_q[dl[LA-1:0]] <= s_axis_tdata[12:8]; h_beta[dl[LA-1:0]] <= s_axis_tdata[24:16];
-                        end
-                        3'd2: begin h_thr[dl[LA-1:0]] <= d_lo; h_vinit[dl[LA-1:0]] <= d_hi; end
-                        3'd3: begin h_uinit[dl[LA-1:0]] <= d_lo; h_a0[dl[LA-1:0]] <= d_hi; end
-                        3'd4: begin h_a1[dl[LA-1:0]] <= d_lo; h_a2[dl[LA-1:0]] <= d_hi; end
-                        3'd5: begin h_a3[dl[LA-1:0]] <= d_lo; h_b1[dl[LA-1:0]] <= d_hi; end
-                        3'd6: begin h_b2[dl[LA-1:0]] <= d_lo; h_b3[dl[LA-1:0]] <= d_hi; end
-                        default: begin h_c[dl[LA-1:0]] <= d_lo; h_d[dl[LA-1:0]] <= d_hi; end
-                    endcase
-                    dw <= dw + 1'b1;
-                    if (dw == 3'd7) dl <= dl + 1'b1;
-                    if (desc_error != 7'd0) begin
-                        errors <= errors | desc_error;
+                S_LOAD_DESCRIPTORS: if (descriptor_take) begin
+                    if (descriptor_errors != 7'd0) begin
+                        errors <= errors | descriptor_errors;
                         state <= s_axis_tlast ? S_DONE : S_DRAIN_IN;
                     end else if (s_axis_tlast) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
-                    end else if (dw == 3'd7 && dl == h_layers - 1'b1) begin
-                        // the image fits: commit it, then overwrite the weights
-                        for (i = 0; i < LAYERS; i = i + 1) begin
-                            t_nin[i] <= h_nin[i]; t_nout[i] <= h_nout[i]; t_izh[i] <= h_izh[i];
-                            t_frac[i] <= h_frac[i]; t_q[i] <= h_q[i]; t_beta[i] <= h_beta[i];
-                            t_thr[i] <= h_thr[i]; t_vinit[i] <= h_vinit[i]; t_uinit[i] <= h_uinit[i];
-                            t_a0[i] <= h_a0[i]; t_a1[i] <= h_a1[i]; t_a2[i] <= h_a2[i]; t_a3[i] <= h_a3[i];
-                            t_b1[i] <= h_b1[i]; t_b2[i] <= h_b2[i]; t_b3[i] <= h_b3[i];
-                            t_c[i] <= h_c[i]; t_d[i] <= h_d[i];
-                            t_rw[i] <= h_rw[i]; t_wbase[i] <= h_wbase[i]; t_sbase[i] <= h_sbase[i];
-                        end
-                        t_c[dl[LA-1:0]] <= d_lo; t_d[dl[LA-1:0]] <= d_hi;  // this word's fields
-                        net_layers <= h_layers;
-                        net_wwords <= h_wsum;
-                        net_swords <= h_ssum[SA:0];
+                    end else if (commit) begin
+                        live <= !live;
                         loaded <= 1'b0;
-                        wcount <= 32'd0; pack_idx <= 0; load_addr <= 0;
-                        state <= S_LWGT;
+                        state <= S_LOAD_WEIGHTS;
                     end
                 end
 
-                S_LWGT: if (in_take) begin
-                    wbuf[{pack_idx, 5'd0} +: 32] <= s_axis_tdata;
-                    if (pack_idx == PACK - 1) begin
-                        wmem_we <= 1'b1;
-                        wmem_waddr <= load_addr;
-                        wmem_wdata <= wbuf;
-                        wmem_wdata[{pack_idx, 5'd0} +: 32] <= s_axis_tdata;
-                        load_addr <= load_addr + 1'b1;
-                        pack_idx <= 0;
-                    end else begin
-                        pack_idx <= pack_idx + 1'b1;
-                    end
-                    wcount <= wcount + 1'b1;
-                    if (wcount == net_wwords * PACK - 1) begin
+                S_LOAD_WEIGHTS: if (weight_take) begin
+                    if (last_weight_word) begin
                         if (s_axis_tlast) begin
                             loaded <= 1'b1;
                             state <= S_DONE;
@@ -518,82 +501,44 @@ module snn_core #(
                     end
                 end
 
-                S_DRAIN_IN: if (in_take && s_axis_tlast) state <= S_DONE;
+                S_DRAIN_IN: if (load_take && s_axis_tlast) state <= S_DONE;
 
                 // ---------------------------------------------------------- RUN
-                S_INIT: begin
-                    if (iw == t_rw[il] - 1'b1) begin
-                        iw <= 0;
-                        if (il == last_layer) begin
-                            t <= 16'd0; l <= 0; b <= 16'd0;
-                            state <= S_FETCH;
-                        end else begin
-                            il <= il + 1'b1;
-                        end
-                    end else begin
-                        iw <= iw + 1'b1;
-                    end
-                end
+                S_LAYER:        state <= S_LAYER_PARAMS;
+                S_LAYER_PARAMS: state <= S_SCAN;
 
-                S_FETCH: if (in_valid) begin
-                    if (in_layer0 && s_axis_tlast && !last_input_word) begin
+                S_SCAN: begin
+                    if (scan_take && current_input_layer && s_axis_tlast && !last_input_word) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end else begin
-                        if (in_layer0 && last_input_word && !s_axis_tlast) begin
+                        if (scan_take && current_input_layer && last_input_word && !s_axis_tlast) begin
                             errors[E_LONG] <= 1'b1;
                             drain_after <= 1'b1;
                         end
-                        if (in_word == 32'd0) begin
-                            if (b == bw - 1'b1) state <= S_DRAIN;
-                            else b <= b + 1'b1;
-                        end else begin
-                            pending <= in_word & (in_word - 1'b1);
-                            r <= 0;
-                            waddr <= next_waddr;
-                            state <= S_ROW;
+                        if (scan_done) begin
+                            drain <= ACC_DRAIN - 1;
+                            state <= S_SCAN_DRAIN;
                         end
                     end
                 end
 
-                S_ROW: begin
-                    acc_pipe <= 1'b1;
-                    acc_pipe_word <= r[SA-1:0];
-                    if (r == rw - 1'b1) begin
-                        if (pending != 32'd0) begin
-                            pending <= pending & (pending - 1'b1);
-                            r <= 0;
-                            waddr <= next_waddr;
-                        end else if (b == bw - 1'b1) begin
-                            state <= S_DRAIN;
-                        end else begin
-                            b <= b + 1'b1;
-                            state <= S_FETCH;
-                        end
-                    end else begin
-                        r <= r + 1'b1;
-                        waddr <= waddr + 1'b1;
-                    end
+                S_SCAN_DRAIN: begin
+                    if (drain == 0) state <= S_UPDATE;
+                    else drain <= drain - 1'b1;
                 end
 
-                S_DRAIN: begin
-                    w <= 0;
-                    state <= S_UPD;
+                S_UPDATE: if (update_last) begin
+                    drain <= UPDATE_DRAIN - 1;
+                    state <= S_UPDATE_DRAIN;
                 end
 
-                S_UPD: begin
-                    s1_valid <= 1'b1;
-                    s1_w <= w[SA-1:0];
-                    if (w == rw - 1'b1) state <= S_UPD_TAIL;
-                    else w <= w + 1'b1;
-                end
-
-                S_UPD_TAIL: begin
-                    o <= 16'd0;
-                    if (l != last_layer) begin
-                        l <= l + 1'b1;
-                        b <= 16'd0;
-                        state <= S_FETCH;
+                S_UPDATE_DRAIN: begin
+                    if (drain != 0) begin
+                        drain <= drain - 1'b1;
+                    end else if (layer != last_layer) begin
+                        layer <= layer + 1'b1;
+                        state <= S_LAYER;
                     end else if (out_mode[0]) begin
                         state <= S_RASTER;
                     end else begin
@@ -601,30 +546,14 @@ module snn_core #(
                     end
                 end
 
-                S_RASTER: if (out_take) begin
-                    if (o == raster_words - 1'b1) end_of_step();
-                    else o <= o + 1'b1;
+                S_RASTER: if (push && raster_last) end_of_step();
+
+                S_COUNTS: if (push && counts_last) begin
+                    if (out_mode[2]) state <= S_STATES;
+                    else end_of_sample();
                 end
 
-                S_COUNTS: if (out_take) begin
-                    if (o == count_words - 1'b1) begin
-                        o <= 16'd0; sl <= 0;
-                        if (out_mode[2]) state <= S_STATES;
-                        else end_of_sample();
-                    end else begin
-                        o <= o + 1'b1;
-                    end
-                end
-
-                S_STATES: if (out_take) begin
-                    if (o == t_nout[sl] - 1'b1) begin
-                        o <= 16'd0;
-                        if (sl == last_layer) end_of_sample();
-                        else sl <= sl + 1'b1;
-                    end else begin
-                        o <= o + 1'b1;
-                    end
-                end
+                S_STATES: if (push && states_last_neuron && states_last_layer) end_of_sample();
 
                 S_DONE: begin
                     done <= 1'b1;
@@ -637,33 +566,27 @@ module snn_core #(
             endcase
 
             // register writes come last: they win over the machine in the same cycle
-            if (wr_en) begin
-                case (wr_addr)
+            if (reg_write) begin
+                case (reg_write_addr)
                     R_CTRL: begin
-                        if (wr_data[2]) begin
+                        if (reg_write_data[2]) begin
                             state <= S_IDLE;
                             errors <= 7'd0; done <= 1'b0; isr <= 1'b0;
                             drain_after <= 1'b0;
-                            acc_pipe <= 1'b0; s1_valid <= 1'b0; wmem_we <= 1'b0;
-                        end else if (wr_data[0] && wr_data[1]) begin
+                        end else if (reg_write_data[0] && reg_write_data[1]) begin
                             errors[E_PARAM] <= 1'b1;
-                        end else if (wr_data[0] || wr_data[1]) begin
+                        end else if (reg_write_data[0] || reg_write_data[1]) begin
                             if (busy) begin
                                 errors[E_BUSY_START] <= 1'b1;
                             end else begin
-                                cmd_load <= wr_data[1];
                                 errors <= 7'd0; done <= 1'b0;
                                 cycles <= 64'd0; stalls <= 64'd0; samples_done <= 16'd0;
                                 state <= S_START;
                             end
                         end
                     end
-                    R_ERROR:    errors <= errors & ~wr_data[6:0];
-                    R_IER:      ier <= wr_data[0];
-                    R_ISR:      if (wr_data[0]) isr <= 1'b0;
-                    R_OUT_MODE: if (!busy) out_mode <= wr_data[2:0];
-                    R_STEPS:    if (!busy) steps <= wr_data[15:0];
-                    R_SAMPLES:  if (!busy) samples <= wr_data[15:0];
+                    R_ERROR: errors <= errors & ~reg_write_data[6:0];
+                    R_ISR:   if (reg_write_data[0]) isr <= 1'b0;
                     default: ;
                 endcase
             end
@@ -673,16 +596,14 @@ module snn_core #(
     // the last layer of step t is done (and its raster sent): next step or sample end
     task end_of_step;
         begin
-            o <= 16'd0; sl <= 0;
-            if (t == steps - 1'b1) begin
+            layer <= 0;
+            if (last_step) begin
                 if (out_mode[1])      state <= S_COUNTS;
                 else if (out_mode[2]) state <= S_STATES;
                 else                  end_of_sample();
             end else begin
-                t <= t + 1'b1;
-                l <= 0;
-                b <= 16'd0;
-                state <= S_FETCH;
+                step <= step + 1'b1;
+                state <= S_LAYER;
             end
         end
     endtask
@@ -690,17 +611,345 @@ module snn_core #(
     task end_of_sample;
         begin
             samples_done <= samples_done + 1'b1;
-            if (smp == samples - 1'b1) begin
+            step <= 16'd0;
+            if (last_sample) begin
                 state <= drain_after ? S_DRAIN_IN : S_DONE;
             end else begin
-                smp <= smp + 1'b1;
-                il <= 0; iw <= 0;
-                state <= S_INIT;
+                sample <= sample + 1'b1;
+                state <= S_LAYER;
             end
         end
     endtask
 
-    wire unused = &{1'b0, s_axi_awprot, s_axi_arprot, rd_en, 1'b0};
+    // the command a CTRL write started (RUN or LOAD)
+    always @(posedge aclk)
+        if (write_ctrl && !busy && (reg_write_data[1:0] == 2'b01 || reg_write_data[1:0] == 2'b10))
+            load_requested <= reg_write_data[1];
+
+    // the loaded network's facts, taken when its descriptors pass
+    always @(posedge aclk) begin
+        if (commit) begin
+            net_layers            <= load_layers;
+            last_layer            <= load_layer[LAYER_W-1:0];
+            net_inputs            <= load_first_n_in;
+            net_outputs           <= load_record[D_N_OUT +: 16];
+            net_weight_words      <= weight_total_next;
+            net_state_words       <= state_total_next;
+            weight_stream_last    <= weight_total_next * PACK - 1;
+            raster_words_m1       <= (load_record[D_N_OUT_M1 +: 16]) >> 5;
+            count_words_m1        <= (load_record[D_N_OUT_M1 +: 16]) >> 1;
+            raster_last_mask      <= (load_record[D_N_OUT +: 5] == 5'd0) ? 32'hFFFFFFFF :
+                                     ~(32'hFFFFFFFF << load_record[D_N_OUT +: 5]);
+            count_last_half_empty <= load_record[D_N_OUT];
+            last_buffer           <= load_layer[0];
+            first_n_out_m1        <= load_first_n_out_m1;
+            first_izh             <= load_first_izh;
+        end
+    end
+
+    // ================================================================== the scanner
+    // In S_SCAN, a cycle with no spike pending takes the next input word (from the stream
+    // for layer 0, from the previous layer's spike buffer otherwise); a cycle with spikes
+    // pending issues one chunk of the lowest one's row. The cycle that finds no spike
+    // pending and no word left ends the scan.
+    reg  [NEURONS-1:0] spikes_0, spikes_1;
+    reg  [31:0]        pending;
+    reg  [ENTRY_W-1:0] chunk;
+    reg  [11:0]        words_left;
+    reg                last_word;           // the word on offer is the layer's last
+    reg  [11:0]        word_index, next_word_index, taken_word;
+    reg  [31:0]        spike_word;          // word word_index of the previous layer's spikes
+    reg                issue_valid, issue_last;
+    reg  [INPUT_W-1:0] issue_input;
+    reg  [ENTRY_W-1:0] issue_chunk;
+
+    wire        pending_none = (pending == 32'd0);
+    wire        words_done   = (words_left == 12'd0);
+    wire [31:0] offered      = current_input_layer ? s_axis_tdata : spike_word;
+    wire        offered_valid = current_input_layer ? s_axis_tvalid : 1'b1;
+    wire [31:0] offered_bits = offered & (last_word ? current[D_IN_MASK +: 32] : 32'hFFFFFFFF);
+    assign scan_wants_input = state == S_SCAN && current_input_layer && pending_none && !words_done;
+    assign scan_take = state == S_SCAN && pending_none && !words_done && offered_valid;
+    assign scan_done = state == S_SCAN && pending_none && words_done;
+    assign last_input_word = last_sample && last_step && last_word;
+
+    // lowest set bit of a 32-bit word
+    function automatic [4:0] lowest;
+        input [31:0] x;
+        integer k;
+        begin
+            lowest = 5'd0;
+            for (k = 31; k >= 0; k = k - 1)
+                if (x[k]) lowest = k[4:0];
+        end
+    endfunction
+
+    // both candidates are read from registers; the take only picks one of them at the end
+    wire [NEURONS-1:0] read_buffer = current_read_buffer ? spikes_1 : spikes_0;
+    wire [31:0] this_spike_word = read_buffer[word_index[SPIKE_W-1:0] * 32 +: 32];
+    wire [31:0] next_spike_word = read_buffer[next_word_index[SPIKE_W-1:0] * 32 +: 32];
+
+    always @(posedge aclk) begin
+        spike_word  <= scan_take ? next_spike_word : this_spike_word;
+        issue_valid <= 1'b0;
+        if (state == S_LAYER) begin
+            word_index <= 12'd0;
+            next_word_index <= 12'd1;
+        end else if (state == S_LAYER_PARAMS) begin
+            pending <= 32'd0;
+            chunk <= 0;
+            words_left <= current[D_IN_WORDS +: 12];
+            last_word <= (current[D_IN_WORDS +: 12] == 12'd1);
+        end else if (state == S_SCAN) begin
+            if (pending_none) begin
+                if (scan_take) begin
+                    pending <= offered_bits;
+                    chunk <= 0;
+                    taken_word <= word_index;
+                    word_index <= next_word_index;
+                    next_word_index <= next_word_index + 1'b1;
+                    words_left <= words_left - 1'b1;
+                    last_word <= (words_left == 12'd2);
+                end
+            end else begin
+                issue_valid <= 1'b1;
+                issue_input <= {taken_word, lowest(pending)};
+                issue_chunk <= chunk;
+                issue_last  <= (chunk == current_chunks_m1);
+                if (chunk == current_chunks_m1) begin
+                    pending <= pending & (pending - 1'b1);
+                    chunk <= 0;
+                end else begin
+                    chunk <= chunk + 1'b1;
+                end
+            end
+        end
+        if (soft_reset || !aresetn) pending <= 32'd0;
+    end
+
+    // ================================================================== synapses and accumulators
+    wire               add_en;
+    wire [ENTRY_W-1:0] add_entry;
+    wire [BANKS-1:0]   add_slots;
+    wire [BANKS*LANES*4-1:0] add_weights;
+    wire [LANES*ACC_W-1:0]   lane_currents;
+    wire               flush = soft_reset || !aresetn;
+
+    snn_synapse_fetch #(
+        .LANES(LANES), .BANKS(BANKS), .WEIGHT_WORDS(WEIGHT_WORDS), .WORDS(STATE_WORDS), .FAN_IN(FAN_IN)
+    ) synapses (
+        .clk(aclk), .flush(flush),
+        .wr_en(weight_write), .wr_addr(weight_write_addr), .wr_data(weight_write_data),
+        .layer_wbase(current[D_WBASE +: WADDR_W + 1]), .layer_rows(current_rows),
+        .layer_last_slots(current[D_LAST_SLOTS +: BANKS]),
+        .issue_valid(issue_valid), .issue_input(issue_input), .issue_chunk(issue_chunk), .issue_last(issue_last),
+        .add_en(add_en), .add_entry(add_entry), .add_slots(add_slots), .add_weights(add_weights)
+    );
+
+    snn_accumulator #(.LANES(LANES), .BANKS(BANKS), .WORDS(STATE_WORDS), .ACC_W(ACC_W)) accumulators (
+        .clk(aclk), .clear(state == S_START),
+        .add_en(add_en), .add_entry(add_entry), .add_slots(add_slots), .add_weights(add_weights),
+        .rd_en(state == S_UPDATE), .rd_word(update_word[WORD_W-1:0]), .rd_acc(lane_currents)
+    );
+
+    // ================================================================== the update
+    always @(posedge aclk) begin
+        if (state == S_LAYER) begin
+            current              <= descriptors[{live, layer}];
+            current_first        <= (step == 16'd0);
+            current_output       <= (layer == last_layer);
+            current_input_layer  <= (layer == 0);
+            current_read_buffer  <= !layer[0];      // written by layer l - 1
+            current_write_buffer <= layer[0];
+        end
+        if (state == S_LAYER_PARAMS) begin
+            update_word       <= 0;
+            update_state_word <= current[D_SBASE +: WORD_W + 1];
+        end else if (state == S_UPDATE) begin
+            update_word       <= update_word + 1'b1;
+            update_state_word <= update_state_word + 1'b1;
+        end
+    end
+
+    wire [LANES-1:0]    lane_spikes;
+    wire [LANES-1:0]    lane_out_valid;
+    wire [WORD_W*LANES-1:0] lane_out_word;
+    wire [16*LANES-1:0] lane_v, lane_u, lane_count;
+    reg  [WORD_W-1:0]   readout_state_word, readout_count_word;
+
+    genvar k;
+    generate
+        for (k = 0; k < LANES; k = k + 1) begin : lane
+            snn_lane #(.WORDS(STATE_WORDS), .ADDR_W(WORD_W), .ACC_W(ACC_W)) u (
+                .clk(aclk), .flush(flush),
+                .param_load(state == S_LAYER_PARAMS), .param_izh(current[D_IZH]),
+                .param_first(current_first), .param_count(current_output),
+                .param_frac(current[D_FRAC +: 4]), .param_q(current[D_Q +: 5]), .param_beta(current[D_BETA +: 9]),
+                .param_threshold(current[D_THRESHOLD +: 16]), .param_v_init(current[D_V_INIT +: 16]),
+                .param_u_init(current[D_U_INIT +: 16]),
+                .param_a0(current[D_A0 +: 16]), .param_a1(current[D_A1 +: 16]), .param_a2(current[D_A2 +: 16]),
+                .param_a3(current[D_A3 +: 16]), .param_b1(current[D_B1 +: 16]), .param_b2(current[D_B2 +: 16]),
+                .param_b3(current[D_B3 +: 16]), .param_c(current[D_C +: 16]), .param_d(current[D_D +: 16]),
+                .upd_valid(state == S_UPDATE), .upd_addr(update_state_word[WORD_W-1:0]),
+                .upd_word(update_word[WORD_W-1:0]), .acc(lane_currents[ACC_W*k +: ACC_W]),
+                .out_valid(lane_out_valid[k]), .out_word(lane_out_word[WORD_W*k +: WORD_W]), .spike(lane_spikes[k]),
+                .rd_state_addr(readout_state_word), .rd_v(lane_v[16*k +: 16]), .rd_u(lane_u[16*k +: 16]),
+                .rd_cnt_addr(readout_count_word), .rd_cnt(lane_count[16*k +: 16])
+            );
+        end
+    endgenerate
+
+    // the spikes of each updated word into the layer's buffer. Padding neurons (index >= n_out)
+    // may spike too: every reader masks them off.
+    wire [WORD_W-1:0] spike_slot = lane_out_word[WORD_W-1:0];
+    always @(posedge aclk) begin
+        if (lane_out_valid[0]) begin
+            if (current_write_buffer) spikes_1[spike_slot * LANES +: LANES] <= lane_spikes;
+            else                      spikes_0[spike_slot * LANES +: LANES] <= lane_spikes;
+        end
+    end
+
+    // ================================================================== the output stream
+    // Registered: a word is pushed into m_axis_tdata when the register is free or being
+    // taken; the read-out counters of a section stay at 0 outside it.
+    reg  [15:0]          raster_word, count_index, state_neuron;
+    reg  [LANE_BITS-1:0] count_lane, state_lane;
+    reg  [LAYER_W-1:0]   state_layer, state_next_layer;
+    reg  [15:0]          state_n_out_m1;
+    reg                  state_izh;
+    wire [DESC_W-1:0]    next_state_record = descriptors[{live, state_next_layer}];
+
+    assign raster_last        = (raster_word == raster_words_m1);
+    assign counts_last        = (count_index == count_words_m1);
+    assign states_last_neuron = (state_neuron == state_n_out_m1);
+    assign states_last_layer  = (state_layer == last_layer);
+
+    wire [NEURONS-1:0] last_spikes = last_buffer ? spikes_1 : spikes_0;
+    wire [31:0] raster_data = last_spikes[raster_word[SPIKE_W-1:0] * 32 +: 32] &
+                              (raster_last ? raster_last_mask : 32'hFFFFFFFF);
+    wire [15:0] count_low   = lane_count[16*count_lane +: 16];
+    wire [15:0] count_high  = (counts_last && count_last_half_empty) ? 16'd0 : lane_count[16*(count_lane + 1'b1) +: 16];
+    wire [15:0] state_v     = lane_v[16*state_lane +: 16];
+    wire [15:0] state_u     = state_izh ? lane_u[16*state_lane +: 16] : 16'd0;
+
+    always @(posedge aclk) begin
+        if (!aresetn || soft_reset) begin
+            m_axis_tvalid <= 1'b0;
+        end else if (push) begin
+            m_axis_tvalid <= 1'b1;
+            case (state)
+                S_RASTER: begin
+                    m_axis_tdata <= raster_data;
+                    m_axis_tlast <= last_sample && last_step && raster_last && !out_mode[1] && !out_mode[2];
+                end
+                S_COUNTS: begin
+                    m_axis_tdata <= {count_high, count_low};
+                    m_axis_tlast <= last_sample && counts_last && !out_mode[2];
+                end
+                default: begin
+                    m_axis_tdata <= {state_u, state_v};
+                    m_axis_tlast <= last_sample && states_last_layer && states_last_neuron;
+                end
+            endcase
+        end else if (m_axis_tready) begin
+            m_axis_tvalid <= 1'b0;
+        end
+    end
+
+    always @(posedge aclk) begin
+        if (state != S_RASTER) raster_word <= 16'd0;
+        else if (push)         raster_word <= raster_word + 1'b1;
+
+        if (state != S_COUNTS) begin
+            count_index <= 16'd0;
+            count_lane <= 0;
+            readout_count_word <= 0;
+        end else if (push) begin
+            count_index <= count_index + 1'b1;
+            count_lane <= count_lane + 2'd2;
+            if (count_lane == LANES - 2) readout_count_word <= readout_count_word + 1'b1;
+        end
+
+        if (state != S_STATES) begin
+            state_neuron <= 16'd0;
+            state_lane <= 0;
+            state_layer <= 0;
+            state_next_layer <= 1;
+            readout_state_word <= 0;
+            state_n_out_m1 <= first_n_out_m1;
+            state_izh <= first_izh;
+        end else if (push) begin
+            if (states_last_neuron) begin
+                state_neuron <= 16'd0;
+                state_lane <= 0;
+                readout_state_word <= readout_state_word + 1'b1;
+                state_layer <= state_next_layer;
+                state_next_layer <= state_next_layer + 1'b1;
+                state_n_out_m1 <= next_state_record[D_N_OUT_M1 +: 16];
+                state_izh <= next_state_record[D_IZH];
+            end else begin
+                state_neuron <= state_neuron + 1'b1;
+                state_lane <= state_lane + 1'b1;
+                if (state_lane == LANES - 1) readout_state_word <= readout_state_word + 1'b1;
+            end
+        end
+    end
+
+    assign m_axis_tkeep = 4'hF;
+
+    // ================================================================== the register file
+    always @(posedge aclk) begin
+        if (!aresetn) begin
+            ier <= 1'b0;
+            out_mode <= 3'b001; steps <= 16'd1; samples <= 16'd1;
+        end else if (reg_write) begin
+            case (reg_write_addr)
+                R_IER:      ier <= reg_write_data[0];
+                R_OUT_MODE: if (!busy) out_mode <= reg_write_data[2:0];
+                R_STEPS:    if (!busy) steps <= reg_write_data[15:0];
+                R_SAMPLES:  if (!busy) samples <= reg_write_data[15:0];
+                default: ;
+            endcase
+        end
+    end
+
+    assign irq = ier && isr;
+
+    always @(*) begin
+        case (reg_read_addr)
+            R_ID:               reg_read_data = ID_VALUE;
+            R_VERSION:          reg_read_data = VERSION_VALUE;
+            R_STATUS:           reg_read_data = {28'd0, (errors != 7'd0), loaded, done, busy};
+            R_ERROR:            reg_read_data = {25'd0, errors};
+            R_IER:              reg_read_data = {31'd0, ier};
+            R_ISR:              reg_read_data = {31'd0, isr};
+            R_OUT_MODE:         reg_read_data = {29'd0, out_mode};
+            R_STEPS:            reg_read_data = {16'd0, steps};
+            R_SAMPLES:          reg_read_data = {16'd0, samples};
+            R_CYCLES_LO:        reg_read_data = cycles[31:0];
+            R_CYCLES_HI:        reg_read_data = cycles[63:32];
+            R_STALLS_LO:        reg_read_data = stalls[31:0];
+            R_STALLS_HI:        reg_read_data = stalls[63:32];
+            R_SAMPLES_DONE:     reg_read_data = {16'd0, samples_done};
+            R_CAP_BANKS:        reg_read_data = BANKS;
+            R_CAP_LANES:        reg_read_data = LANES;
+            R_CAP_NEURONS:      reg_read_data = NEURONS;
+            R_CAP_FAN_IN:       reg_read_data = FAN_IN;
+            R_CAP_WEIGHT_WORDS: reg_read_data = WEIGHT_WORDS;
+            R_CAP_LAYERS:       reg_read_data = LAYERS;
+            R_CAP_STEPS:        reg_read_data = STEPS_MAX;
+            R_CAP_MODELS:       reg_read_data = 32'h3;
+            R_CAP_STREAM_BITS:  reg_read_data = 32'd32;
+            R_NET_LAYERS:       reg_read_data = loaded ? {{(31 - LAYER_W){1'b0}}, net_layers} : 32'd0;
+            R_NET_INPUTS:       reg_read_data = loaded ? {16'd0, net_inputs} : 32'd0;
+            R_NET_OUTPUTS:      reg_read_data = loaded ? {16'd0, net_outputs} : 32'd0;
+            R_NET_WEIGHT_WORDS: reg_read_data = loaded ? net_weight_words : 32'd0;
+            R_NET_STATE_WORDS:  reg_read_data = loaded ? net_state_words : 32'd0;
+            default:            reg_read_data = 32'd0;
+        endcase
+    end
+
+    wire unused = &{1'b0, s_axi_awprot, s_axi_arprot, current[D_N_IN +: 16], 1'b0};
 endmodule
 
 `default_nettype wire

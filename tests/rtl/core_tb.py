@@ -176,7 +176,8 @@ async def _check_case(bench: Bench, artifact, spikes, out_mode, rng):
         return [f"run raised {reg.describe_errors(error)}"]
     problems, want = compare(artifact, spikes, out_mode, words)
     steps, n_samples, _ = spikes.shape
-    model = cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, out_mode, lanes)
+    model = cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, out_mode, lanes,
+                              bench.build.banks)
     got = await bench.cycles()
     if got != model:
         problems.append(f"run took {got} cycles, the model says {model}")
@@ -317,7 +318,7 @@ async def bad_runs_are_refused_and_a_soft_reset_recovers(dut):
     # no error, the network kept; the DMA side is reset too, as on the board
     bench.sink.pause = True
     await bench.source.send(AxiStreamFrame(words_to_bytes(inputs)))
-    await ClockCycles(dut.aclk, 50)
+    await ClockCycles(dut.aclk, 500)  # long enough for a step's raster to wait on the stream
     assert await bench.read(reg.STATUS) & reg.STATUS_BUSY
     stalls = await bench.read(reg.STALLS_LO)
     await ClockCycles(dut.aclk, 10)
@@ -383,7 +384,7 @@ async def artifact_file_runs_as_the_cycle_model_says(dut):
         "load_cycles": load_cycles, "load_cycles_model": cycles.load_cycles(artifact, lanes),
         "run_cycles": await bench.cycles(),
         "run_cycles_model": cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, reg.OUT_COUNTS,
-                                              lanes),
+                                              lanes, bench.build.banks),
         "outputs_equal_the_emulator": not problems,
     }
     Path(os.environ["SNN_RTL_REPORT"]).write_text(json.dumps(report))

@@ -2,16 +2,19 @@
 
 Random and edge-case states, drives, coefficients, levels and square shifts are
 applied to ``snn_izh_update``; v, u and spike must equal ``overlay/neurons/izhikevich.py``'s.
+The unit is a pipeline: each case's inputs are held for its LATENCY clock edges.
 """
 import numpy as np
-from cocotb import test
-from cocotb.triggers import Timer
+from cocotb import start_soon, test
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from pynq_snn.overlay import formats
 from pynq_snn.overlay.neurons import izhikevich
 from pynq_snn.overlay.artifact import Layer
 
 CASES = 3000
+LATENCY = 13  # snn_izh_update.v: outputs at the 13th edge after the inputs
 COEFS = ("a1", "a2", "a3", "b1", "b2")
 LEVELS = ("a0", "b3", "c", "d")
 
@@ -31,6 +34,8 @@ def state(rng, near=()):
 @test()
 async def izh_update_matches_the_emulator(dut):
     rng = np.random.default_rng(2025)
+    start_soon(Clock(dut.clk, 10, unit="ns").start())
+    await FallingEdge(dut.clk)
     mismatches = 0
     for _ in range(CASES):
         params = {name: int(rng.integers(formats.COEF_MIN, formats.COEF_MAX + 1)) for name in COEFS}
@@ -47,11 +52,13 @@ async def izh_update_matches_the_emulator(dut):
         first = bool(rng.random() < 0.1)
         dut.v_prev.value, dut.u_prev.value, dut.drive.value, dut.q.value = v, u, drive, q
         dut.first.value = int(first)
-        await Timer(1, unit="ns")
+        await ClockCycles(dut.clk, LATENCY)
+        await ReadOnly()
         layer = Layer("izhikevich", np.ones((1, 1), dtype=np.int8), q, 0, params)
         start = (np.array([[v]], dtype=np.int64), np.array([[u]], dtype=np.int64), np.array([[v > params["threshold"] and not first]]))
         (v_emu, u_emu, _), spike_emu = izhikevich.step(start, np.array([[drive]], dtype=np.int64), layer)
         got = (signed(dut.v_next.value, 16), signed(dut.u_next.value, 16), int(dut.spike.value))
+        await FallingEdge(dut.clk)
         want = (int(v_emu[0, 0]), int(u_emu[0, 0]), int(spike_emu[0, 0]))
         if got != want:
             mismatches += 1

@@ -3,16 +3,19 @@
 Random states, drives, leaks and thresholds (drives within the contract's
 accumulator bound) are applied to ``snn_lif_update``; its v and spike must equal
 ``overlay/neurons/lif.py``'s, integer for integer. The two implementations share nothing.
+The unit is a pipeline: each case's inputs are held for its LATENCY clock edges.
 """
 import numpy as np
-from cocotb import test
-from cocotb.triggers import Timer
+from cocotb import start_soon, test
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from pynq_snn.overlay import formats
 from pynq_snn.overlay.neurons import lif
 from pynq_snn.overlay.artifact import Layer
 
 CASES = 3000
+LATENCY = 6  # snn_lif_update.v: outputs at the 6th edge after the inputs
 
 
 def signed(value, bits):
@@ -23,6 +26,8 @@ def signed(value, bits):
 @test()
 async def lif_update_matches_the_emulator(dut):
     rng = np.random.default_rng(2024)
+    start_soon(Clock(dut.clk, 10, unit="ns").start())
+    await FallingEdge(dut.clk)
     mismatches = 0
     for _ in range(CASES):
         beta = int(rng.choice([0, 256, rng.integers(0, 257)]))
@@ -37,12 +42,14 @@ async def lif_update_matches_the_emulator(dut):
         dut.drive.value = drive
         dut.beta.value = beta
         dut.threshold.value = theta
-        await Timer(1, unit="ns")
+        await ClockCycles(dut.clk, LATENCY)
+        await ReadOnly()
         layer = Layer("lif", np.ones((1, 1), dtype=np.int8), 0, 0, {"beta": beta, "threshold": theta})
         state = (np.array([[v]], dtype=np.int32), np.array([[v > theta]]))
         (v_emu, _), spike_emu = lif.step(state, np.array([[drive]], dtype=np.int32), layer)
         got_v = signed(dut.v_next.value, formats.STATE_BITS)
         got_spike = int(dut.spike.value)
+        await FallingEdge(dut.clk)
         if got_v != int(v_emu[0, 0]) or got_spike != int(spike_emu[0, 0]):
             mismatches += 1
             dut._log.error(f"v={v} beta={beta} theta={theta} drive={drive}: rtl ({got_v}, {got_spike}) "

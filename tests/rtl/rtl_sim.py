@@ -20,12 +20,15 @@ RTL = ROOT / "overlay" / "rtl"
 BENCHES = Path(__file__).resolve().parent
 
 #: The sources of the whole IP, top level first.
-CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_lane.v", "snn_lif_update.v", "snn_izh_update.v")
+CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_synapse_fetch.v", "snn_accumulator.v", "snn_lane.v",
+                "snn_lif_update.v", "snn_izh_update.v", "snn_dsp.v")
 
 #: A small build of the core whose capacity edges are cheap to reach in simulation. Its
 #: weight memory (384 words) is smaller than 64 inputs x 8 state words, so that the
-#: weight limit binds on its own, apart from the neuron and fan-in limits.
-SMALL_BUILD = CoreBuild(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4)
+#: weight limit binds on its own, apart from the neuron and fan-in limits. Four banks
+#: read a row of up to 8 words in one or two chunks, at any rotation: the same
+#: synapse-fetch and accumulator logic as the default build's 16.
+SMALL_BUILD = CoreBuild(lanes=8, neurons=64, fan_in=64, weight_words=384, layers=4, banks=4)
 
 
 @contextmanager
