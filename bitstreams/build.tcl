@@ -10,10 +10,14 @@
 #                which git ignores)
 #
 # The flow: a project for the ZU3EG, every overlay/rtl/*.v, the block design `snn`
-# (PS, the IP `snn_core` as an RTL module reference, one AXI DMA on HP0), validation,
-# wrapper, synthesis, implementation, bitstream; then snn.bit + snn.hwh (PYNQ loads a
-# .bit with the .hwh of the same basename), snn_utilization.rpt and snn_timing.rpt.
-# The bitstream and the .hwh are copied only when timing is met.
+# (PS, the IP `snn_core` as an RTL module reference, one AXI DMA on HP0, one 200 MHz
+# clock), validation, wrapper, synthesis, implementation, bitstream; then snn.bit +
+# snn.hwh (PYNQ loads a .bit with the .hwh of the same basename), snn_utilization.rpt
+# and snn_timing.rpt. The bitstream and the .hwh are copied only when timing is met.
+#
+# Board files: with the environment variable SNN_BOARD_REPO naming a folder of board
+# files (e.g. a checkout of Avnet's bdf repository), the flow adds it to Vivado's board
+# repository paths; without the Ultra96-V2's board files it builds for the bare part.
 #
 # The IP's ports and registers are specified in overlay/REGISTERS.md.
 # tests/test_vivado_flow.py checks this script without Vivado: the files it reads,
@@ -30,6 +34,11 @@ set proj_name      "snn_overlay"
 # The block design's name is the basename of the .hwh Vivado writes, hence of snn.bit.
 set bd_name        "snn"
 set default_jobs   4
+# The PL clock of the whole design, MHz: what overlay/cycles.py (CLOCK_MHZ) assumes and
+# the static timing estimate checks with a margin (bench/ip_timing.py, at least 250 MHz).
+set pl_clock_mhz   200
+# The PS's PLLs that may feed pl_clk0, tried in turn until one gives pl_clock_mhz exactly.
+set pl_clock_sources {IOPLL RPLL DPLL}
 
 # Paths are resolved from this script's own folder, so the flow runs from any directory.
 set script_dir [file normalize [file dirname [info script]]]
@@ -109,6 +118,10 @@ proc check_vivado_version {} {
 proc create_snn_project {proj_dir} {
     create_project -force $::proj_name $proj_dir -part $::part
     set_property target_language Verilog [current_project]
+    if {[info exists ::env(SNN_BOARD_REPO)] && $::env(SNN_BOARD_REPO) ne ""} {
+        set_param board.repoPaths [list [file normalize $::env(SNN_BOARD_REPO)]]
+        puts "INFO: board files from $::env(SNN_BOARD_REPO)"
+    }
     # With the board files the PS gets the Ultra96-V2 preset (DDR, MIO, clocks), so the
     # .hwh describes the PS the board boots. Without them the bitstream should still
     # load: PYNQ programs only the PL and takes the PL clock and port widths from the .hwh.
@@ -119,7 +132,8 @@ proc create_snn_project {proj_dir} {
     } else {
         set ::have_board 0
         puts "INFO: board part $::board_part is not installed; building for the bare part $::part"
-        puts "INFO: (install the Avnet Ultra96-V2 board files to get the board's PS preset)"
+        puts "INFO: (install the Avnet Ultra96-V2 board files, or name their folder in SNN_BOARD_REPO,"
+        puts "INFO: to get the board's PS preset)"
     }
 }
 
@@ -156,11 +170,31 @@ proc add_processing_system {} {
         CONFIG.PSU__USE__S_AXI_GP2 {1} \
         CONFIG.PSU__SAXIGP2__DATA_WIDTH {128} \
         CONFIG.PSU__FPGA_PL0_ENABLE {1} \
-        CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ {100} \
         CONFIG.PSU__USE__FABRIC__RST {1} \
         CONFIG.PSU__NUM_FABRIC_RESETS {1} \
         CONFIG.PSU__USE__IRQ0 {1} \
     ] $ps
+    set_pl_clock $ps
+}
+
+# The Ultra96-V2 preset sets PSU__OVERRIDE__BASIC_CLOCK, under which a requested PL clock
+# may silently not take effect: clear it, request the clock, and check what the PS will
+# actually make (ACT_FREQMHZ, from the PLL and its dividers), trying each PLL in turn.
+proc set_pl_clock {ps} {
+    set_property CONFIG.PSU__OVERRIDE__BASIC_CLOCK {0} $ps
+    foreach source $::pl_clock_sources {
+        set_property -dict [list \
+            CONFIG.PSU__CRL_APB__PL0_REF_CTRL__SRCSEL $source \
+            CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ $::pl_clock_mhz \
+        ] $ps
+        set actual [get_property CONFIG.PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ $ps]
+        if {[string is double -strict $actual] && abs($actual - $::pl_clock_mhz) < 0.01 * $::pl_clock_mhz} {
+            puts "INFO: pl_clk0 at $actual MHz from $source"
+            return
+        }
+        puts "INFO: pl_clk0 from $source would run at '$actual' MHz, not $::pl_clock_mhz"
+    }
+    error "no PS PLL gives pl_clk0 $::pl_clock_mhz MHz; the IP's cycle figures assume it"
 }
 
 proc add_snn_core {} {
@@ -181,8 +215,9 @@ proc add_dma {} {
     # Simple (register) mode, no scatter-gather: PYNQ's DMA driver runs it as is.
     # Streams of 32 bits match snn_core's tdata; memory-mapped sides of 32 bits, widened
     # to HP0 by the data SmartConnect. A 26-bit length register allows transfers up to
-    # 64 MiB - 1 (PYNQ reads the width from the .hwh). 32-bit addresses reach the
-    # Ultra96-V2's 2 GB of DDR, which lies entirely below 4 GB.
+    # 64 MiB - 1 (PYNQ reads the width from the .hwh). 40-bit addresses cover HP0's whole
+    # address map (the ZynqMP's physical addresses, DDR_HIGH at 0x8_0000_0000 included),
+    # so every segment it offers is assigned; PYNQ's DMA driver reads the width too.
     set_property -dict [list \
         CONFIG.c_include_sg {0} \
         CONFIG.c_sg_include_stscntrl_strm {0} \
@@ -195,7 +230,7 @@ proc add_dma {} {
         CONFIG.c_m_axi_s2mm_data_width {32} \
         CONFIG.c_mm2s_burst_size {16} \
         CONFIG.c_s2mm_burst_size {16} \
-        CONFIG.c_addr_width {32} \
+        CONFIG.c_addr_width {40} \
     ] $dma
 }
 
@@ -211,16 +246,10 @@ proc add_infrastructure {} {
     set data [create_bd_cell -type ip -vlnv [ip_vlnv smartconnect] data_interconnect]
     set_property -dict [list CONFIG.NUM_SI {2} CONFIG.NUM_MI {1}] $data
 
-    # Interrupts: snn_core's irq on bit 0 of pl_ps_irq0, the DMA's on bits 1 and 2.
-    # Without an AXI interrupt controller PYNQ documents interrupts on line 0 only,
-    # hence the IP's irq there. For the DMA's lines PYNQ may warn when the overlay
-    # loads; its DMA driver then polls the DMA's status register instead.
-    set irqs [create_bd_cell -type ip -vlnv [ip_vlnv xlconcat] irq_concat]
-    set_property -dict [list CONFIG.NUM_PORTS {3}] $irqs
 }
 
 proc connect_clocks_and_resets {} {
-    # One clock domain: everything runs on pl_clk0 (100 MHz).
+    # One clock domain: everything runs on pl_clk0 (200 MHz).
     connect_bd_net [bd_pin zynq_ultra_ps_e_0/pl_clk0] \
         [bd_pin zynq_ultra_ps_e_0/maxihpm0_fpd_aclk] \
         [bd_pin zynq_ultra_ps_e_0/saxihp0_fpd_aclk] \
@@ -260,20 +289,20 @@ proc connect_streams {} {
 }
 
 proc connect_interrupts {} {
-    connect_bd_net [bd_pin snn_core_0/irq] [bd_pin irq_concat/In0]
-    connect_bd_net [bd_pin axi_dma_0/mm2s_introut] [bd_pin irq_concat/In1]
-    connect_bd_net [bd_pin axi_dma_0/s2mm_introut] [bd_pin irq_concat/In2]
-    connect_bd_net [bd_pin irq_concat/dout] [bd_pin zynq_ultra_ps_e_0/pl_ps_irq0]
+    # Without an AXI interrupt controller only line 0 of pl_ps_irq0 reaches PYNQ on this
+    # board: the IP's irq alone drives it. The DMA's interrupts stay unconnected; PYNQ's
+    # DMA driver polls the DMA's status register, and the IP's driver may poll STATUS.
+    connect_bd_net [bd_pin snn_core_0/irq] [bd_pin zynq_ultra_ps_e_0/pl_ps_irq0]
 }
 
 proc assign_addresses {} {
     # Fixed register windows at the start of HPM0_FPD's range (0xA000_0000), so the
-    # addresses do not move between builds; 64 KiB each (snn_core decodes 8 bits and
-    # aliases above them). PYNQ reads both from the .hwh in any case.
+    # addresses do not move between builds: the DMA's 64 KiB, and 4 KiB for snn_core,
+    # which decodes exactly 12 address bits (no aliases). PYNQ reads both from the .hwh.
     set ps_data [get_bd_addr_spaces zynq_ultra_ps_e_0/Data]
     assign_bd_address -target_address_space $ps_data -offset 0xA0000000 -range 64K \
         [bd_segment axi_dma_0/S_AXI_LITE/*]
-    assign_bd_address -target_address_space $ps_data -offset 0xA0010000 -range 64K \
+    assign_bd_address -target_address_space $ps_data -offset 0xA0010000 -range 4K \
         [bd_segment snn_core_0/s_axi/*]
     # The rest: the DMA's two masters see the PS's DDR through HP0.
     assign_bd_address

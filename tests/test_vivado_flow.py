@@ -11,6 +11,7 @@ unset variable or a misspelled command, and records what the flow connects.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from typing import NamedTuple
 import pytest
 
 from pynq_snn.overlay.core_build import DEFAULT_BUILD
+from pynq_snn.overlay.cycles import CLOCK_MHZ
 
 ROOT = Path(__file__).resolve().parents[1]
 TCL = ROOT / "bitstreams" / "build.tcl"
@@ -291,15 +293,18 @@ def test_the_flow_configures_the_ps_and_dma_as_specified():
         "PSU__USE__M_AXI_GP0": "1",        # M_AXI_HPM0_FPD: control
         "PSU__USE__S_AXI_GP2": "1",        # S_AXI_HP0_FPD: the DMA's DDR traffic
         "PSU__FPGA_PL0_ENABLE": "1",
-        "PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ": "100",
+        "PSU__OVERRIDE__BASIC_CLOCK": "0",  # else the board preset may ignore the PL clock asked for
         "PSU__USE__IRQ0": "1",             # pl_ps_irq0
         "c_include_sg": "0",
         "c_sg_length_width": "26",
         "c_include_mm2s": "1",
         "c_include_s2mm": "1",
+        "c_addr_width": "40",              # HP0's whole address map
     }
     for name, value in expected.items():
         assert config.get(name) == [value], f"CONFIG.{name}: {config.get(name)}, expected {value}"
+    # the clock the cycle figures assume, and the timing estimate checks with a margin
+    assert float(tcl_setting("pl_clock_mhz")) == CLOCK_MHZ == 200.0
 
 
 # ------------------------------------------------------------------ Verilog ports vs block design
@@ -340,7 +345,7 @@ def test_the_dma_streams_match_the_ip_streams():
 def test_the_parser_reads_the_ip_header():
     ports = parse_ports(core_source(), CORE_MODULE)
     assert interface_mismatches(ports) == []
-    assert ports["s_axi_araddr"] == Port("input", 8)
+    assert ports["s_axi_araddr"] == Port("input", 12)  # the 4 KiB window the block design assigns
     assert ports["s_axi_wstrb"] == Port("input", 4)
     assert len(ports) == 2 + 19 + 4 + 5 + 1
     assert interfaces(ports)["s_axis"] == {"tdata": Port("input", 32), "tvalid": Port("input", 1),
@@ -379,8 +384,8 @@ def test_the_parser_reads_attributes_continuations_and_parameter_widths():
     (("output wire [3:0]  m_axis_tkeep,\n", ""), "m_axis_tkeep: missing"),
     (("output wire        s_axis_tready", "input  wire        s_axis_tready"),
      "s_axis_tready: input [1], expected output [1]"),
-    (("input  wire [7:0]  s_axi_awaddr", "input  wire [11:0] s_axi_awaddr"),
-     "s_axi_awaddr: input [12], expected input [8]"),
+    (("input  wire [11:0] s_axi_awaddr", "input  wire [7:0]  s_axi_awaddr"),
+     "s_axi_awaddr: input [8], expected input [12]"),
 ])
 def test_the_check_fails_on_a_mismatched_port(change, problem):
     old, new = change
@@ -444,7 +449,7 @@ def test_tclsh_reads_the_flow_as_complete_commands():
 # The dry run: every Vivado command the flow may call is a stand-in that records its
 # arguments and returns what the flow needs; any other unknown command is an error.
 VIVADO_COMMANDS = [
-    "version", "create_project", "current_project", "get_board_parts", "set_property",
+    "version", "create_project", "current_project", "get_board_parts", "set_property", "set_param",
     "get_property", "add_files", "update_compile_order", "get_files", "current_fileset",
     "create_bd_design", "create_bd_cell", "apply_bd_automation", "get_ipdefs", "get_bd_cells",
     "get_bd_pins", "get_bd_intf_pins", "get_bd_addr_spaces", "get_bd_addr_segs", "connect_bd_net",
@@ -462,6 +467,15 @@ proc unknown {cmd args} {
         error "invalid command name \"$cmd\""
     }
     puts $mock(calls) [join [concat [list $cmd] $args] "\x1f"]
+    set source [lsearch -exact $args CONFIG.PSU__CRL_APB__PL0_REF_CTRL__SRCSEL]
+    if {$cmd eq "set_property" && $source >= 0} { set mock(pll_source) [lindex $args [expr {$source + 1}]] }
+    set dict [lsearch -exact $args -dict]
+    if {$cmd eq "set_property" && $dict >= 0} {
+        set pairs [lindex $args [expr {$dict + 1}]]
+        if {[dict exists $pairs CONFIG.PSU__CRL_APB__PL0_REF_CTRL__SRCSEL]} {
+            set mock(pll_source) [dict get $pairs CONFIG.PSU__CRL_APB__PL0_REF_CTRL__SRCSEL]
+        }
+    }
     switch -- $cmd {
         version { return $mock(version) }
         get_board_parts { return $mock(board_parts) }
@@ -475,6 +489,10 @@ proc unknown {cmd args} {
                 STATS.WNS { return $mock(wns) }
                 STATS.WHS { return 0.010 }
                 DIRECTORY { return $mock(run_dir) }
+                CONFIG.PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ {
+                    # the PS's answer: only the last PLL asked for makes 200 MHz
+                    return [expr {$mock(pll_source) eq $mock(good_pll) ? "199.998" : "187.5"}]
+                }
                 default { return "" }
             }
         }
@@ -499,7 +517,7 @@ exit 0
 """
 
 
-def dry_run(tmp_path, board=True, version=VIVADO, wns="0.250"):
+def dry_run(tmp_path, board=True, version=VIVADO, wns="0.250", good_pll="RPLL", board_repo=None):
     out_dir, proj_dir, run_dir = tmp_path / "out", tmp_path / "proj", tmp_path / "proj" / "impl_1"
     hwh = proj_dir / "snn_overlay.gen" / "sources_1" / "bd" / "snn" / "hw_handoff" / "snn.hwh"
     hwh.parent.mkdir(parents=True)
@@ -508,12 +526,17 @@ def dry_run(tmp_path, board=True, version=VIVADO, wns="0.250"):
     (run_dir / "snn_wrapper.bit").write_bytes(b"bit")
     settings = {
         "dir": tmp_path, "script": TCL, "version": version, "wns": wns, "run_dir": run_dir,
+        "good_pll": good_pll, "pll_source": "",
         "board_parts": f"xilinx.com:zcu104:part0:1.1 {BOARD_PART}" if board else "xilinx.com:zcu104:part0:1.1",
     }
     lines = [f"set mock({k}) {{{v}}}" for k, v in settings.items()]
     lines.append(f"set mock(argv) [list {{{out_dir}}} 2 {{{proj_dir}}}]")
     script = "\n".join(lines) + HARNESS.replace("@COMMANDS@", " ".join(VIVADO_COMMANDS))
-    result = subprocess.run(["tclsh"], check=False, input=script, capture_output=True, text=True, timeout=60)
+    env = {key: value for key, value in os.environ.items() if key != "SNN_BOARD_REPO"}
+    if board_repo is not None:
+        env["SNN_BOARD_REPO"] = str(board_repo)
+    result = subprocess.run(["tclsh"], check=False, input=script, capture_output=True, text=True, timeout=60,
+                            env=env)
     calls = [line.split("\x1f") for line in (tmp_path / "calls.txt").read_text().splitlines()]
     return result, calls, out_dir
 
@@ -537,8 +560,18 @@ def test_dry_run_builds_the_block_design_and_exports_the_pair(tmp_path):
     assert connected == set(interfaces(core_ports()))
     assert ["connect_bd_intf_net", "axi_dma_0/M_AXIS_MM2S", "snn_core_0/s_axis"] in calls
     assert ["connect_bd_intf_net", "snn_core_0/m_axis", "axi_dma_0/S_AXIS_S2MM"] in calls
-    assert ["connect_bd_net", "snn_core_0/irq", "irq_concat/In0"] in calls
-    assert ["connect_bd_net", "irq_concat/dout", "zynq_ultra_ps_e_0/pl_ps_irq0"] in calls
+    # one interrupt line, the one PYNQ delivers without an interrupt controller
+    assert ["connect_bd_net", "snn_core_0/irq", "zynq_ultra_ps_e_0/pl_ps_irq0"] in calls
+    assert not any("introut" in arg for c in calls for arg in c)
+    # the PL clock: the preset's override cleared, then 200 MHz asked of each PLL until one makes it
+    override = calls.index(["set_property", "CONFIG.PSU__OVERRIDE__BASIC_CLOCK", "0", "zynq_ultra_ps_e_0"])
+    asked = [i for i, c in enumerate(calls) if c[0] == "set_property" and "PL0_REF_CTRL__FREQMHZ" in c[2]]
+    assert asked and min(asked) > override and len(asked) == 2  # IOPLL gives 187.5, RPLL 200
+    assert "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in calls[asked[-1]][2]
+    assert "pl_clk0 at 199.998 MHz from RPLL" in result.stdout
+    # the register windows: the DMA's 64 KiB, the 4 KiB snn_core decodes
+    windows = {c[-1]: c[c.index("-range") + 1] for c in calls if c[0] == "assign_bd_address" and "-range" in c}
+    assert windows == {"axi_dma_0/S_AXI_LITE/*": "64K", "snn_core_0/s_axi/*": "4K"}
     assert ["launch_runs", "impl_1", "-jobs", "2", "-to_step", "write_bitstream"] in calls
     assert (out_dir / "snn.bit").read_bytes() == b"bit"
     assert (out_dir / "snn.hwh").read_text() == "<hwh/>"
@@ -556,6 +589,21 @@ def test_dry_run_without_board_files_uses_the_bare_part(tmp_path):
     assert "bare part" in result.stdout
     assert "WARNING: this is Vivado 2023.2" in result.stdout
     assert (out_dir / "snn.bit").exists()
+
+
+@needs_tclsh
+def test_dry_run_stops_when_no_pll_makes_the_pl_clock(tmp_path):
+    result, _, out_dir = dry_run(tmp_path, good_pll="none")
+    assert result.returncode == 3
+    assert "no PS PLL gives pl_clk0 200 MHz" in result.stdout
+    assert not (out_dir / "snn.bit").exists()
+
+
+@needs_tclsh
+def test_dry_run_adds_the_board_repository_named_in_the_environment(tmp_path):
+    result, calls, _ = dry_run(tmp_path, board_repo=tmp_path / "bdf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ["set_param", "board.repoPaths", str(tmp_path / "bdf")] in calls
 
 
 @needs_tclsh
