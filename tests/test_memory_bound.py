@@ -188,3 +188,25 @@ def test_randman_refuses_rasters_beyond_its_bound():
     with pytest.raises(ValueError, match="randman rasters of 1500 samples, 65535 steps and 128 channels take "
                                          "11.7 GiB, more than 1 GiB: use fewer steps, channels or samples"):
         make_randman(steps=65535)
+
+
+@needs_proc
+def test_the_run_command_encodes_the_test_split_in_batches_within_the_bound(tmp_path):
+    # digits at 4096 steps: the whole test split encoded at once is 118 MB of spikes and 471 MB of draws
+    path = tmp_path / "long.snn"
+    out = limited(f"""
+import numpy as np
+from pynq_snn.cli import main
+from pynq_snn.overlay.artifact import Artifact, Layer, save
+from pynq_snn.overlay.working_set import WORKING_SET_BYTES
+from pynq_snn.training.data import load_dataset
+rng = np.random.default_rng(0)
+layers = (Layer("lif", rng.integers(-7, 8, (32, 64)).astype(np.int8), 3, 2, {{"beta": 240, "threshold": 60}}),
+          Layer("lif", rng.integers(-7, 8, (10, 32)).astype(np.int8), 3, 2, {{"beta": 240, "threshold": 60}}))
+save(Artifact(64, layers, {{"kind": "rate", "steps": 4096, "gain": 1.0}}, {{"data": "digits", "data_seed": 0}}),
+     {str(path)!r})
+load_dataset("digits")
+limit(WORKING_SET_BYTES + {SLACK_BYTES})
+print("status", main(["run", {str(path)!r}, "--json"]))
+""")
+    assert "status 0" in out and '"n_samples": 449' in out
