@@ -54,13 +54,14 @@ def run_worker(seed: int) -> dict:
 
 def run_part(part: int, parts: int, inputs: int) -> Path:
     seeds = [FIRST_SEED + k for k in range(inputs // PER_WORKER) if k % parts == part]
+    tested = commit(EXERCISED)  # the code the workers load, as it stands when they start
     start = time.perf_counter()
     workers = []
     for seed in seeds:
         workers.append(run_worker(seed))
         print(f"seed {seed}: " + ", ".join(f"{k} {workers[-1].get(k, 0)}" for k in OUTCOMES), flush=True)
     totals = {key: sum(w.get(key, 0) for w in workers) for key in ("inputs",) + OUTCOMES}
-    result = {"command": command(), "commit": commit(EXERCISED), "date": time.strftime("%Y-%m-%d"),
+    result = {"command": command(), "commit": tested, "date": time.strftime("%Y-%m-%d"),
               "seconds": round(time.perf_counter() - start, 1), "part": part, "parts": parts,
               "seeds": seeds, "totals": totals, "slowest_s": max((w.get("slowest_s", 0) for w in workers), default=0),
               "examples": [e for w in workers for e in w.get("examples", [])][:20]}
