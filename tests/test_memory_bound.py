@@ -210,3 +210,20 @@ limit(WORKING_SET_BYTES + {SLACK_BYTES})
 print("status", main(["run", {str(path)!r}, "--json"]))
 """)
     assert "status 0" in out and '"n_samples": 449' in out
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(labels="abcde"), "labels must be a 1-D array of integer class indices, got str"),
+    (dict(labels=[0, 1, 2, 3, 4, 5, 6]), "label .* is not a class index of this network"),
+    (dict(labels=[0]), "1 labels for 7 samples"),
+    (dict(batch_size=0), "batch_size must be an integer >= 1"),
+    (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
+])
+def test_run_artifact_refuses_bad_labels_and_batch_sizes(kwargs, message):
+    from pynq_snn.host.evaluate import run_artifact
+
+    layer = Layer("lif", np.ones((4, 3), np.int8), 0, 0, {"beta": 250, "threshold": 2})
+    artifact = Artifact(3, (layer,), {"kind": "raster", "steps": 2}, {})  # 4 classes
+    spikes = np.ones((2, 7, 3), np.uint8)
+    with pytest.raises(ValueError, match=message):
+        run_artifact(artifact, spikes, **kwargs)
