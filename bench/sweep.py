@@ -38,8 +38,8 @@ CASES = {
     "digits": ["--data", "digits", "--trials", "60", "--layers", "1:3", "--width", "16:256", "--steps", "5:30",
                "--beta", "0.8:0.97", "--epochs", "10", "--qat-epochs", "5"],
     "randman-chip": ["--data", "randman", "--trials", "40", "--max-neurons", "1024", "--max-synapses", "65536",
-                     "--layers", "1:3", "--width", "16:512", "--steps", "25:100", "--beta", "0.85:0.99",
-                     "--epochs", "10", "--qat-epochs", "5"],
+                     "--layers", "1:3", "--width", "16:512", "--steps", "10:60", "--beta", "0.85:0.99",
+                     "--epochs", "4", "--qat-epochs", "2"],
 }
 QUICK = ["--trials", "4", "--epochs", "1", "--qat-epochs", "1", "--train-samples", "200"]
 
