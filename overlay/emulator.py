@@ -159,12 +159,14 @@ def emulate(
 def chunk_sizes(layers: Sequence[Layer], steps: int, n_samples: int, budget: int) -> Tuple[int, int]:
     """``(samples, timesteps)`` the emulator takes at once so that a chunk stays within ``budget``
     bytes: as many samples as half the budget holds with one timestep, then as many timesteps
-    as the rest holds. Raises WorkingSetError if one sample and one timestep do not fit."""
+    as the rest holds, all but an eighth of it (kept for the counts and small temporaries).
+    Raises WorkingSetError if one sample and one timestep do not fit."""
     fixed = STATE_BYTES_PER_NEURON * sum(layer.n_out for layer in layers)
     per_step = max(STEP_BYTES_PER_INPUT * layer.n_in + STEP_BYTES_PER_NEURON * layer.n_out for layer in layers)
     samples = samples_per_chunk(max(n_samples, 1), fixed + per_step, check_budget(budget) // 2,
                                 "one sample and one timestep of this network")
-    return samples, max(1, min(steps, (budget - samples * fixed) // (samples * per_step)))
+    planned = budget - budget // 8
+    return samples, max(1, min(steps, (planned - samples * fixed) // (samples * per_step)))
 
 
 def emulate_layers(
