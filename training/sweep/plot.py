@@ -47,7 +47,7 @@ def plot_front(points: Sequence[TrialPoint], objectives: Sequence[Objective], ax
     ax.set_xlabel(objectives[1].label)
     ax.set_ylabel(f"{objectives[0].label}, %")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     ax.figure.colorbar(dots, ax=ax, label=objectives[2].label)
     if title:
         ax.set_title(title, fontsize=10)
