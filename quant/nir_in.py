@@ -26,7 +26,7 @@ connections, and a chain that does not alternate Linear and neuron.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import h5py
 import nir
@@ -81,6 +81,8 @@ def _module(node: nir.NIRNode) -> Tuple[Optional[nn.Module], List[str]]:
         weight = np.asarray(node.weight)
         if weight.ndim != 2:
             return None, [f"a weight of shape {weight.shape}: the IP's layers are dense matrices"]
+        if not np.all(np.isfinite(weight)):
+            return None, ["weights that are not finite"]
         if isinstance(node, nir.Affine) and np.any(np.asarray(node.bias) != 0):
             return None, ["a non-zero bias: the IP has none"]
         return _dense(weight), []
@@ -95,37 +97,50 @@ def _module(node: nir.NIRNode) -> Tuple[Optional[nn.Module], List[str]]:
     return None, [f"not a node the IP runs (Linear or Affine, LIF, {NODE_TYPE})"]
 
 
+def _reaches(after: Dict[str, List[str]], start: str, goal: str) -> bool:
+    """Whether a path of edges leads from node ``start`` to node ``goal``."""
+    seen, stack = set(), [start]
+    while stack:
+        key = stack.pop()
+        if key == goal:
+            return True
+        if key not in seen:
+            seen.add(key)
+            stack.extend(after[key])
+    return False
+
+
 def _chain(graph: nir.NIRGraph, problems: List[str]) -> List[str]:
-    """The node names from the Input node to the Output node; structure problems appended."""
+    """The node names from the Input node to the Output node, or [] with the structure's problems appended."""
     inputs = [key for key, node in graph.nodes.items() if isinstance(node, nir.Input)]
     outputs = [key for key, node in graph.nodes.items() if isinstance(node, nir.Output)]
     if len(inputs) != 1 or len(outputs) != 1:
         problems.append(f"{len(inputs)} Input and {len(outputs)} Output nodes: the IP runs one chain of layers")
-        return []
-    after = {key: [] for key in graph.nodes}
-    before = {key: [] for key in graph.nodes}
+    after: Dict[str, List[str]] = {key: [] for key in graph.nodes}
+    before: Dict[str, List[str]] = {key: [] for key in graph.nodes}
     for source, target in graph.edges:
         if source not in graph.nodes or target not in graph.nodes:
             problems.append(f"the edge ({source!r}, {target!r}) names a node the graph does not have")
             return []
         after[source].append(target)
         before[target].append(source)
+    looped = [key for key in graph.nodes if any(_reaches(after, target, key) for target in after[key])]
+    if looped:
+        problems.append(f"a recurrent loop through nodes {', '.join(map(repr, looped))}: the IP is feed-forward")
     for key in graph.nodes:
-        if len(after[key]) > 1:
+        if key not in looped and len(after[key]) > 1:
             problems.append(f"node {key!r} feeds {len(after[key])} nodes: the IP runs one chain of layers")
-        if len(before[key]) > 1:
+        if key not in looped and len(before[key]) > 1:
             problems.append(f"node {key!r} takes {len(before[key])} inputs: the IP runs one chain of layers")
+    if problems:
+        return []
     chain = inputs
-    while len(after[chain[-1]]) == 1:
-        following = after[chain[-1]][0]
-        if following in chain:
-            problems.append(f"a recurrent connection from node {chain[-1]!r} to node {following!r}: "
-                            "the IP is feed-forward")
-            return chain
-        chain = chain + [following]
+    while after[chain[-1]]:
+        chain = chain + after[chain[-1]]
     off_path = [key for key in graph.nodes if key not in chain]
-    if off_path and not problems:
+    if off_path:
         problems.append(f"nodes {', '.join(map(repr, off_path))} are not on the path from input to output")
+        return []
     return chain
 
 
@@ -147,7 +162,7 @@ def _chain_rules(layers: List[Tuple[str, nn.Module]], problems: List[str]) -> No
 
 def snntorch_model(graph: nir.NIRGraph) -> nn.Sequential:
     """The snnTorch model of ``graph``: ``nn.Linear`` (no bias) and ``snn.Leaky`` or Izhikevich
-    neurons in the chain's order. Its spikes are the graph's, read as snnTorch reads it.
+    neurons in the chain's order. Its spikes are the graph's, its LIF read as snnTorch writes ``snn.Leaky``.
 
     Raises:
         ConversionError: every node and connection the IP cannot run, each with the reason.
@@ -157,7 +172,7 @@ def snntorch_model(graph: nir.NIRGraph) -> nn.Sequential:
     problems: List[str] = []
     chain = _chain(graph, problems)
     layers = []
-    for key in chain if not problems else list(graph.nodes):
+    for key in chain or list(graph.nodes):
         node = graph.nodes[key]
         module, found = _module(node)
         problems.extend(f"node {key!r} ({type(node).__name__}): {problem}" for problem in found)

@@ -97,8 +97,8 @@ def discrete_lif(node: nir.LIF) -> Tuple[Optional[Tuple[float, float]], List[str
     if not (np.isfinite(input_scale[0]) and input_scale[0] > 0):
         problems.append(f"r = {r[0]:g} with tau = {tau[0]:g} s: the input reaches the membrane scaled by "
                         f"r * dt / tau = {input_scale[0]:g}, which must be finite and > 0")
-    elif not threshold[0] > 0:
-        problems.append(f"the threshold v_threshold / (r * dt / tau) = {threshold[0]:g} is not > 0")
+    elif not 0 < threshold[0] < np.inf:
+        problems.append(f"the threshold v_threshold / (r * dt / tau) = {threshold[0]:g} is not finite and > 0")
     if problems:
         return None, problems
     return (float(beta[0]), float(threshold[0])), []

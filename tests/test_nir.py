@@ -268,6 +268,7 @@ def test_every_node_the_ip_cannot_run_is_listed_at_once():
     izh.c[1] = izh.c[0]
     assert refusals(chain(nir.Linear(weight=w), izh)) == [
         "node 'n1' (IzhikevichNode): a1 = 9 outside [-8, 7.99976], what the IP's fixed point holds"]
+    assert refusals(chain(nir.Linear(weight=w * np.nan), lif)) == ["node 'n0' (Linear): weights that are not finite"]
 
 
 def test_branches_loops_and_broken_chains_are_named():
