@@ -320,6 +320,9 @@ def test_the_cli_exports_nir_and_imports_it_into_the_same_artifact(tmp_path, cap
     assert main(["import", str(nir_file), "--out", str(tmp_path / "raster.pt"), "--encoding", "raster",
                  "--steps", "9", "--json"]) == 0
     assert '"encoding": {"kind": "raster", "steps": 9, "gain": 1.0}' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as help_:
+        main(["import", "--help"])
+    assert help_.value.code == 0 and "usage: pynq-snn import" in capsys.readouterr().out
 
 
 def test_the_cli_refuses_in_one_line_and_writes_nothing(tmp_path, capsys):
