@@ -534,7 +534,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, OSError, MemoryError, DeviceError) as exc:
+    except (ValueError, OSError, MemoryError, ImportError, DeviceError) as exc:  # ImportError: a missing extra
         print(f"pynq-snn {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
 
