@@ -196,3 +196,20 @@ def test_latency_coding_of_images_and_delta_coding_of_your_series(tmp_path, offl
         load_dataset(str(tmp_path / "series.npz"))
     with pytest.raises(ValueError, match="--encoding latency needs intensities"):
         load_dataset("randman", encoding="latency", train_per_class=1, test_per_class=1)
+
+
+def test_a_missing_extra_is_one_line_on_the_command_line(monkeypatch, capsys):
+    import builtins
+
+    from pynq_snn.cli import main
+
+    real_import = builtins.__import__
+
+    def no_tonic(name, *args, **kwargs):
+        if name == "tonic":
+            raise ImportError("No module named 'tonic'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tonic)
+    assert main(["train", "--data", "nmnist", "--out", "x.pt"]) == 2
+    assert "nmnist needs tonic: install the events extra" in capsys.readouterr().err
