@@ -194,3 +194,16 @@ def test_a_study_that_pynq_snn_did_not_make(tmp_path, capsys):
     optuna.create_study(study_name="theirs", storage=url, directions=["maximize", "minimize", "minimize"])
     assert "was not made by pynq-snn sweep" in one_error_line(capsys, ["--storage", url, "--study", "theirs",
                                                                         "--report"])
+
+
+def test_the_help_documents_every_flag():
+    from pynq_snn.cli import build_parser
+
+    sweep = build_parser()._subparsers._group_actions[0].choices["sweep"]
+    flags = [action for action in sweep._actions if action.option_strings]
+    undocumented = [a.option_strings[0] for a in flags if not (a.help or "").strip()]
+    assert undocumented == []
+    names = {a.option_strings[0] for a in flags}
+    assert {"--storage", "--workers", "--energy-preset", "--max-neurons", "--max-synapses", "--report", "--export",
+            "--layers", "--width", "--steps", "--neuron", "--preset", "--beta", "--threshold", "--surrogate", "--gain",
+            "--epochs", "--qat-epochs", "--heartbeat", "--trials", "--study"} <= names
