@@ -44,7 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"data set (default {TrainOptions.data}); the objectives are measured on a validation "
                         "part of its training split, never on the test split")
     p.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
-                   help=f"fixes the data set, its train/test split and the validation part (default {DEFAULT_DATA_SEED})")
+                   help=f"fixes the data set, its train/test split and the validation part "
+                        f"(default {DEFAULT_DATA_SEED})")
     p.add_argument("--seed", type=int, default=TrainOptions.seed,
                    help=f"every trial's training seed (initialization, shuffling, encoding draws), and the "
                         f"sampler's (default {TrainOptions.seed})")

@@ -9,7 +9,7 @@ one training seed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ...overlay.core_build import DEFAULT_BUILD
 from ..data import DEFAULT_DATA_SEED
@@ -87,7 +87,7 @@ class SweepSpec:
     lr: float = TrainOptions.lr
     qat_lr: float = TrainOptions.qat_lr
 
-    def objectives(self) -> tuple:
+    def objectives(self) -> Tuple[Objective, Objective, Objective]:
         """The study's objectives (:func:`~.objectives.objectives` of the energy preset)."""
         return objectives(self.energy_preset)
 
