@@ -184,7 +184,8 @@ def _check_keys(value: Any, expected, where: str) -> dict:
     missing = [key for key in expected if key not in value]
     unknown = sorted(set(value) - set(expected), key=str)
     if missing or unknown:
-        found = ([f"missing key(s) {missing}"] if missing else []) + ([f"unknown key(s) {quote(unknown)}"] if unknown else [])
+        found = [f"missing key(s) {missing}"] if missing else []
+        found += [f"unknown key(s) {quote(unknown)}"] if unknown else []
         raise ValueError(f"{where}: {', '.join(found)}")
     return value
 
@@ -207,7 +208,8 @@ def load_checkpoint(path) -> Checkpoint:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ValueError(f"{path} is not a readable pynq-snn checkpoint: {quote(first)}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: it lacks the format mark {CHECKPOINT_FORMAT!r}")
+        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: "
+                         f"it lacks the format mark {CHECKPOINT_FORMAT!r}")
     if payload.get("version") != CHECKPOINT_VERSION:
         raise ValueError(
             f"{path}: checkpoint version {quote(payload.get('version'))}, this version reads {CHECKPOINT_VERSION}: "
