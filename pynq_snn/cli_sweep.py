@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace, storage: str) -> Tuple[dict, List[str]]:
     )
     outcome = run_sweep(spec, storage, args.study, args.trials, args.workers, args.heartbeat, progress=not args.quiet)
     for lost in outcome.lost_workers:
-        print(f"warning: {lost} ended early; its trial was failed and retried", file=sys.stderr)
+        print(f"warning: {lost} ended early; the others failed and retried its running trial", file=sys.stderr)
     if outcome.complete < args.trials:
         raise ValueError(f"the study holds {outcome.complete} of {args.trials} complete trials: every worker "
                          f"ended early ({'; '.join(outcome.lost_workers) or 'no worker ran'})")

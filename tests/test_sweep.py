@@ -152,6 +152,9 @@ def test_a_stored_artifact_reads_back_and_damage_is_refused():
 def test_an_unknown_storage_scheme(capsys):
     with pytest.raises(StorageError):
         driver_url("sweep.db")
+    with pytest.raises(StorageError, match="in memory"):
+        driver_url("sqlite://")
+    assert driver_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     err = one_error_line(capsys, ["--storage", "mysql://u@localhost/db"])
     assert "unknown storage URL scheme" in err and "sqlite:///FILE" in err
 

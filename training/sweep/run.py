@@ -70,7 +70,7 @@ def _ended(index: int, process: multiprocessing.Process) -> Optional[str]:
 
 
 def _run_processes(spec: SweepSpec, storage_url: str, study_name: str, trials: int, workers: int,
-                   heartbeat: Optional[int], watch: optuna.Study, progress: FrontProgress) -> List[str]:
+                   heartbeat: int, watch: optuna.Study, progress: FrontProgress) -> List[str]:
     context = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // workers)
     processes = [
@@ -98,13 +98,13 @@ def run_sweep(
     study_name: str,
     trials: int,
     workers: int = 1,
-    heartbeat: Optional[int] = 30,
+    heartbeat: int = 30,
     progress: bool = True,
 ) -> SweepOutcome:
     """Bring study ``study_name`` to ``trials`` complete trials with ``workers`` processes.
 
     A study that already holds some (an earlier run, another machine) is continued.
-    ``heartbeat`` is in seconds (``None``: no heartbeat, so no dead worker is detected).
+    ``heartbeat`` is in seconds, at least 1: a trial silent for twice that is failed and retried.
     """
     _positive(trials, "--trials")
     _positive(workers, "--workers")

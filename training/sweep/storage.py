@@ -55,6 +55,9 @@ def driver_url(url: str) -> str:
             f"unknown storage URL scheme in {safe_url(url)!r}: use sqlite:///FILE or "
             f"postgresql://USER@HOST/DATABASE ({known})"
         )
+    if scheme == "sqlite" and url[len("sqlite://"):] in ("", "/:memory:"):
+        raise StorageError(f"{url!r} keeps the study in memory, where no other command finds it: "
+                           "use sqlite:///FILE")
     return DRIVERS[scheme] + url[len(scheme):]
 
 

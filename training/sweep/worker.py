@@ -86,14 +86,15 @@ def run_worker(
     study_name: str,
     trials: int,
     worker: int = 0,
-    heartbeat: Optional[int] = 30,
+    heartbeat: int = 30,
     on_trial: Optional[Callable[[optuna.Study], None]] = None,
     threads: Optional[int] = None,
 ) -> None:
     """Run trials of ``study_name`` until it holds ``trials`` complete ones (module docstring).
 
-    ``on_trial(study)`` is called after each trial this worker ends; ``threads`` caps
-    torch's threads (for several workers on one machine).
+    ``heartbeat`` is in seconds, at least 1 (the wait for the last trials relies on it to
+    find dead workers). ``on_trial(study)`` is called after each trial this worker ends;
+    ``threads`` caps torch's threads (for several workers on one machine).
     """
     quiet_optuna()
     if threads is not None:
