@@ -10,7 +10,8 @@ the validation split (``host/evaluate.py``):
   the default ``neuromorphic`` preset: 0.1 nJ per update, 5e-4 nJ per event);
 * ``ip_cycles`` (minimise): the IP's active cycles per sample, ``CYCLES / N`` for the
   split run as one batch, by the exact cycle model of the default build
-  (``overlay/cycles.py``); at the 100 MHz target clock, 100 cycles are 1 us.
+  (``overlay/cycles.py``); divided by the IP's clock in MHz (``cycles.CLOCK_MHZ``) it is
+  the latency in microseconds.
 
 The energy preset is part of the objectives: a study keeps the one it was made with.
 Imports numpy only.
