@@ -101,5 +101,10 @@ def encode_test_split(dataset: Dataset, encoding: Encoding, seed: int) -> np.nda
     are encoded in batches (:func:`~pynq_snn.overlay.encoding.encode_batches`, the same
     spikes): memory holds the spikes, not the float32 draws of the whole split.
     """
+    spikes = None
     batches = encode_batches(encoding, dataset.test.x, np.random.default_rng(seed), TEST_BATCH)
-    return np.concatenate(list(batches), axis=1)
+    for first, batch in zip(range(0, max(len(dataset.test.y), 1), TEST_BATCH), batches):
+        if spikes is None:
+            spikes = np.empty((batch.shape[0], len(dataset.test.y), batch.shape[2]), dtype=np.uint8)
+        spikes[:, first: first + batch.shape[1]] = batch
+    return spikes

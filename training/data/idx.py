@@ -88,7 +88,8 @@ def _read_split(folder: Path, images_file: str, labels_file: str, name: str) -> 
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(f"{folder / images_file}: expected images [N, H, W] and N labels, "
                          f"got {images.shape} and {labels.shape}")
-    x = (images.reshape(len(images), -1).astype(np.float32) / PIXEL_MAX)
+    x = images.reshape(len(images), -1).astype(np.float32)
+    x /= PIXEL_MAX  # in place: one float32 copy of the images at a time
     return Split(x=x, y=labels.astype(np.int64))
 
 
