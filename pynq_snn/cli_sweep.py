@@ -55,8 +55,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="study database: sqlite:///FILE (default sqlite:///sweep.db) or "
                             "postgresql://USER:PASSWORD@HOST:PORT/DATABASE, shared by any number of machines")
     study.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
-                       help=f"complete trials the study should hold; a study that holds some continues "
-                            f"(default {DEFAULT_TRIALS})")
+                       help=f"complete trials the study should hold; a study that holds some continues; "
+                            f"K workers may finish up to K-1 more (default {DEFAULT_TRIALS})")
     study.add_argument("--workers", type=int, default=1,
                        help="worker processes on this machine (default 1); other machines join by running the "
                             "same sweep against the same PostgreSQL database")

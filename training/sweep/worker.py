@@ -3,7 +3,9 @@
 A worker repeats: fail the trials of dead workers (their heartbeat is stale; Optuna
 queues a retry of each), then stop if the study holds ``trials`` complete trials,
 wait if the running ones would reach that count, else run one trial with
-``study.optimize``, which takes a queued retry before drawing a new point. Waiting
+``study.optimize``, which takes a queued retry before drawing a new point. Workers
+that look at the count at the same moment may each start a trial, so a study run by
+``K`` workers can end with up to ``K - 1`` complete trials more than asked. Waiting
 for the running trials, rather than leaving, means that a trial whose worker died
 near the end is still failed, retried and completed by a live worker.
 
