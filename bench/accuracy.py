@@ -1,0 +1,160 @@
+"""Accuracy over training seeds: each seed's run writes one JSON file, `table` combines them.
+
+    python bench/accuracy.py run digits --seeds 0 1 2 3 4
+    python bench/accuracy.py run randman --seeds 0 1 2 3 4
+    python bench/accuracy.py run fashion-mnist --seeds 0 1 2        # 4-bit LIF, and plain snnTorch beside it
+    python bench/accuracy.py run fashion-mnist-izh --seeds 0 1 2    # 4-bit normalized Izhikevich, LIF output
+    python bench/accuracy.py table                                  # mean +- std per case, for the README
+
+A run trains with the toolkit's defaults (``training/options.py``) unless ``--epochs`` and
+``--qat-epochs`` say otherwise, exports the 4-bit network, runs it on the emulator and
+verifies it against the quantized torch model over the whole test split. With
+``--snntorch`` (the default for the Fashion-MNIST LIF case) the same run also trains a
+plain snnTorch network (``nn.Linear`` + ``snn.Leaky``) of the same shape for the same
+number of epochs (float + QAT) on the same inputs. Each file, under
+``bench/results/accuracy/``, records its command, the git commit, the options, the
+accuracies, seconds per epoch and the process's peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from provenance import ROOT, command, commit
+from tables import print_table
+
+RESULTS = ROOT / "bench" / "results" / "accuracy"
+#: The training options of each case (beyond the seed and the epochs).
+CASES = {
+    "digits": dict(data="digits"),
+    "randman": dict(data="randman"),
+    "fashion-mnist": dict(data="fashion-mnist"),
+    "fashion-mnist-izh": dict(data="fashion-mnist", neuron="izh-norm", output_neuron="lif"),
+}
+#: The files the results depend on: a result from a tree that differs here says so (``+changes``).
+SOURCES = ("training", "quant", "pynq_snn", "overlay/encoding.py", "overlay/emulator.py", "bench/accuracy.py")
+#: Test samples per chunk when verifying (bounds the memory of the torch model's rasters).
+VERIFY_CHUNK = 1000
+
+
+def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool) -> dict:
+    """Train, export, emulate and verify one seed of ``case``; the record that goes into its file."""
+    from pynq_snn.host.evaluate import run_artifact
+    from pynq_snn.pipeline import train
+    from pynq_snn.quant.export import to_artifact
+    from pynq_snn.training.options import TrainOptions
+    from pynq_snn.verify import compare
+
+    options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs)
+    result = train(options, progress=True)
+    spikes, labels = result.test_spikes, result.dataset.test.y
+    artifact = to_artifact(result.quant_model, result.encoding.to_dict())
+    report = run_artifact(artifact, spikes, labels)
+    mismatches = 0
+    for first in range(0, spikes.shape[1], VERIFY_CHUNK):
+        check = compare(result.quant_model, artifact, spikes[:, first: first + VERIFY_CHUNK])
+        mismatches += check.output_spike_mismatches + check.raster_mismatches + check.state_mismatches
+    record = {
+        "case": case, "seed": seed, "command": command(), "commit": commit(SOURCES),
+        "options": asdict(result.options), "sizes": list(artifact.sizes), "test_samples": int(len(labels)),
+        "float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy,
+        "emulator_accuracy": report.accuracy, "verify_mismatches": int(mismatches),
+        "float_epoch_s": statistics.mean(e.seconds for e in result.float_history),
+        "qat_epoch_s": statistics.mean(e.seconds for e in result.qat_history),
+    }
+    if snntorch_too:
+        record.update(plain_snntorch(result))
+    record["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return record
+
+
+def plain_snntorch(result) -> dict:
+    """Plain snnTorch of the same shape, trained for float + QAT epochs at the float learning rate."""
+    from spine import PlainSnnTorch
+
+    from pynq_snn.training.trainer import evaluate, fit
+
+    options = result.options
+    torch.manual_seed(options.seed)
+    model = PlainSnnTorch(result.quant_model.config.sizes, options.beta, options.threshold)
+    history = fit(model, result.dataset.train, result.encoding, options.float_epochs + options.qat_epochs,
+                  np.random.default_rng(options.seed), lr=options.lr, batch_size=options.batch_size, desc="snnTorch")
+    return {"snntorch_accuracy": evaluate(model, result.test_spikes, result.dataset.test.y),
+            "snntorch_epoch_s": statistics.mean(e.seconds for e in history)}
+
+
+def mean_std(values) -> str:
+    """``mean ± std`` in percent (sample standard deviation; one value has none)."""
+    values = [100 * v for v in values]
+    spread = f" ± {statistics.stdev(values):.2f}" if len(values) > 1 else ""
+    return f"{statistics.mean(values):.2f}{spread}%"
+
+
+def table() -> None:
+    """One row per case and training budget, over every seed found."""
+    groups = defaultdict(list)
+    for path in sorted(RESULTS.glob("*.json")):
+        record = json.loads(path.read_text())
+        o = record["options"]
+        key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
+               o["steps"] or "default", o["float_epochs"], o["qat_epochs"])
+        groups[key].append(record)
+    rows = []
+    for (case, neuron, output, sizes, _, float_epochs, qat_epochs), records in sorted(groups.items()):
+        records.sort(key=lambda r: r["seed"])
+        snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
+        rows.append([
+            case, sizes, neuron if neuron == output else f"{neuron}, {output} output", f"{float_epochs} + {qat_epochs}",
+            ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
+            mean_std([r["quant_accuracy"] for r in records]),
+            f"{min(r['quant_accuracy'] for r in records):.2%}",
+            mean_std([r["emulator_accuracy"] for r in records]), sum(r["verify_mismatches"] for r in records),
+            mean_std(snntorch) if snntorch else "-",
+            f"{statistics.mean(r['qat_epoch_s'] / r['float_epoch_s'] for r in records):.2f}",
+            f"{max(r['peak_rss_mib'] for r in records):.0f}",
+        ])
+    print_table("Accuracy over training seeds (test split, mean ± std)",
+                ["data", "network", "neurons", "epochs (float + QAT)", "seeds", "float", "4-bit QAT", "4-bit worst seed",
+                 "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
+                 "peak memory (MiB)"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="train and measure the seeds of one case, one JSON file each")
+    p.add_argument("case", choices=tuple(CASES))
+    p.add_argument("--seeds", type=int, nargs="+", required=True)
+    p.add_argument("--epochs", type=int, default=None, help="float epochs (default: the data set's)")
+    p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: the data set's)")
+    p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
+                   help="also train plain snnTorch of the same shape and budget (default: for fashion-mnist)")
+    sub.add_parser("table", help="combine every result into the README's table")
+    args = parser.parse_args()
+    if args.command == "table":
+        table()
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
+    for seed in args.seeds:
+        start = time.perf_counter()
+        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too)
+        path = RESULTS / f"{args.case}_e{record['options']['float_epochs']}-{record['options']['qat_epochs']}_seed{seed}.json"
+        path.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "
+              f"{record['verify_mismatches']} mismatches, {time.perf_counter() - start:.0f} s -> {path.name}",
+              file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
