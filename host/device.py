@@ -193,7 +193,7 @@ def open_device(backend: str = "auto", bitstream: str = "snn.bit", timeout_s: fl
         >>> spikes = np.array([[[1, 0, 1]], [[0, 1, 0]], [[1, 1, 1]], [[0, 0, 0]]], dtype=np.uint8)  # [T, N, C]
         >>> result = device.run(spikes)
         >>> result.backend, result.spike_counts, result.predictions, result.cycles
-        ('emulator', array([[3, 0]]), array([0]), 32)
+        ('emulator', array([[3, 0]]), array([0]), 127)
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
