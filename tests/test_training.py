@@ -45,7 +45,7 @@ def test_bad_checkpoints_are_refused(tmp_path):
         load_checkpoint(garbage)
     other = tmp_path / "other.pt"
     torch.save({"format": "something-else"}, other)
-    with pytest.raises(ValueError, match="is not a pynq-snn checkpoint"):
+    with pytest.raises(ValueError, match="it lacks the format mark 'pynq-snn-checkpoint'"):
         load_checkpoint(other)
 
 
