@@ -54,7 +54,7 @@ def _lif_params(rng, fan_in: int, frac_bits: int) -> dict:
         threshold = int(rng.integers(1, max(2, drive_scale // 4)))
     else:
         threshold = int(rng.integers(1, formats.STATE_MAX + 1))
-    return {"beta": int(rng.integers(0, formats.BETA_ONE + 1)), "threshold": min(threshold, formats.STATE_MAX)}
+    return {"beta": int(rng.integers(0, formats.BETA_ONE + 1)), "threshold": min(threshold, formats.THRESHOLD_MAX)}
 
 
 def _izhikevich_params(rng, q: int) -> dict:
