@@ -70,16 +70,7 @@ def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[
     steps = {} if options.steps is None else {"steps": options.steps}
     dataset = load_dataset(options.data, data_seed=options.data_seed, data_dir=options.data_dir,
                            encoding=options.encoding, **steps)
-    config = NetworkConfig(
-        sizes=[dataset.n_inputs, *options.hidden, dataset.n_classes],
-        neuron=options.neuron,
-        output_neuron=options.output_neuron,
-        preset=options.preset,
-        learn_params=options.learn_params,
-        beta=options.beta,
-        threshold=options.threshold,
-        spike_grad=options.spike_grad,
-    )
+    config = NetworkConfig.from_options(options, [dataset.n_inputs, *options.hidden, dataset.n_classes])
     _warn_if_too_big(config.sizes, dataset.encoding.steps, warn or warnings.warn)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)

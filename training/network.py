@@ -51,6 +51,13 @@ class NetworkConfig:
                 kind.preset(self.preset)
         self.sizes = [int(n) for n in self.sizes]
 
+    @classmethod
+    def from_options(cls, options: TrainOptions, sizes: Sequence[int]) -> "NetworkConfig":
+        """The network ``options`` describe (resolved: no ``None`` left) with topology ``sizes``."""
+        return cls(sizes=list(sizes), neuron=options.neuron, output_neuron=options.output_neuron,
+                   preset=options.preset, learn_params=options.learn_params, beta=options.beta,
+                   threshold=options.threshold, spike_grad=options.spike_grad)
+
     def layer_neurons(self) -> List[NeuronKind]:
         """The neuron model of each layer, first to last."""
         hidden = [self.neuron] * (len(self.sizes) - 2)

@@ -41,15 +41,7 @@ def run_trial(config: TrialConfig, spec: SweepSpec, meta: dict) -> TrialRun:
     options = config.options
     data = spec.data_for(config)
     encoding = data.encoding  # T and gain are the trial's
-    network = NetworkConfig(
-        sizes=config.sizes(data.n_inputs, data.n_classes),
-        neuron=options.neuron,
-        output_neuron=options.output_neuron,
-        preset=options.preset,
-        beta=options.beta,
-        threshold=options.threshold,
-        spike_grad=options.spike_grad,
-    )
+    network = NetworkConfig.from_options(options, config.sizes(data.n_inputs, data.n_classes))
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
     common = dict(split=data.fit, encoding=encoding, rng=rng, batch_size=options.batch_size, progress=False)
