@@ -377,7 +377,7 @@ def test_the_parser_reads_attributes_continuations_and_parameter_widths():
 
 
 @pytest.mark.parametrize("change, problem", [
-    (("output reg  [31:0] m_axis_tdata", "output reg  [63:0] m_axis_tdata"),
+    (("output wire [31:0] m_axis_tdata", "output wire [63:0] m_axis_tdata"),
      "m_axis_tdata: output [64], expected output [32]"),
     (("input  wire [31:0] s_axis_tdata", "input  wire [63:0] s_axis_tdata"),
      "s_axis_tdata: input [64], expected input [32]"),

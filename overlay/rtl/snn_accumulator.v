@@ -5,7 +5,7 @@
 // entry w / BANKS, of ceil(WORDS / BANKS) entries. A row chunk from snn_synapse_fetch (BANKS words of LANES 4-bit
 // weights, word o of the chunk in slot o) adds to entry add_entry of every slot whose
 // add_slots bit is set: BANKS * LANES additions in one cycle, each a read-modify-write
-// of its own register. The update reads one word per cycle (rd_en, rd_word), registered
+// through the one adder of its slot and lane. The update reads one word per cycle (rd_en, rd_word), registered
 // on rd_acc the next cycle, and clears it in the same edge, so every word is 0 again
 // for the layer's next step. clear zeroes everything (a run's start: a cut run may have
 // left partial sums). Adding and reading are never asked for in the same cycle.
@@ -47,33 +47,44 @@ module snn_accumulator #(
     wire [SLOT_W-1:0]  rd_slot  = (BANKS > 1) ? rd_word[SLOT_W-1:0] : {SLOT_W{1'b0}};
     wire [ENTRY_W-1:0] rd_entry = (DEPTH > 1) ? rd_word >> ((BANKS > 1) ? SLOT_W : 0) : {ENTRY_W{1'b0}};
 
-    // acc[slot][lane][entry]: one register each, flattened into acc_bits
-    wire [BANKS*LANES*DEPTH*ACC_W-1:0] acc_bits;
+    // word w = entry * BANKS + slot, as the update reads it; lane k of it at bits k*ACC_W
+    wire [BANKS*DEPTH*LANES*ACC_W-1:0] word_bits;
+    wire [LANES*ACC_W-1:0]             words [0:BANKS*DEPTH-1];
 
-    genvar s, k, e;
+    // acc[slot][lane][entry]. Each slot and lane has one adder: the entry being added to
+    // is selected, summed with the weight and written back.
+
+    genvar s, k, e, w;
     generate
         for (s = 0; s < BANKS; s = s + 1) begin : slot
             for (k = 0; k < LANES; k = k + 1) begin : lane
-                wire signed [3:0] weight = add_weights[(s * LANES + k) * 4 +: 4];
+                reg  [DEPTH*ACC_W-1:0]  values;
+                wire [ACC_W-1:0]        by_entry [0:DEPTH-1];
+                wire signed [3:0]       weight   = add_weights[(s * LANES + k) * 4 +: 4];
+                wire signed [ACC_W-1:0] selected = by_entry[add_entry];
+                wire signed [ACC_W-1:0] sum      = selected + weight;
                 for (e = 0; e < DEPTH; e = e + 1) begin : entry
-                    reg signed [ACC_W-1:0] value;
-                    always @(posedge clk) begin
-                        if (clear || (rd_en && rd_slot == s && rd_entry == e))
-                            value <= {ACC_W{1'b0}};
-                        else if (add_en && add_slots[s] && add_entry == e)
-                            value <= value + weight;
-                    end
-                    assign acc_bits[((s * LANES + k) * DEPTH + e) * ACC_W +: ACC_W] = value;
+                    assign by_entry[e] = values[e * ACC_W +: ACC_W];
+                    assign word_bits[((e * BANKS + s) * LANES + k) * ACC_W +: ACC_W] = values[e * ACC_W +: ACC_W];
+                end
+                integer i;
+                always @(posedge clk) begin
+                    for (i = 0; i < DEPTH; i = i + 1)
+                        if (clear || (rd_en && rd_slot == s && rd_entry == i))
+                            values[i * ACC_W +: ACC_W] <= {ACC_W{1'b0}};
+                        else if (add_en && add_slots[s] && add_entry == i)
+                            values[i * ACC_W +: ACC_W] <= sum;
                 end
             end
         end
     endgenerate
 
-    integer i;
-    always @(posedge clk) begin
-        for (i = 0; i < LANES; i = i + 1)
-            rd_acc[i * ACC_W +: ACC_W] <= acc_bits[((rd_slot * LANES + i) * DEPTH + rd_entry) * ACC_W +: ACC_W];
+    for (w = 0; w < BANKS * DEPTH; w = w + 1) begin : word
+        assign words[w] = word_bits[w * LANES * ACC_W +: LANES * ACC_W];
     end
+
+    always @(posedge clk)
+        rd_acc <= words[rd_word];
 endmodule
 
 `default_nettype wire

@@ -73,10 +73,10 @@ module snn_core #(
     output wire        s_axis_tready,
     input  wire        s_axis_tlast,
 
-    output reg  [31:0] m_axis_tdata,
-    output reg         m_axis_tvalid,
+    output wire [31:0] m_axis_tdata,
+    output wire        m_axis_tvalid,
     input  wire        m_axis_tready,
-    output reg         m_axis_tlast,
+    output wire        m_axis_tlast,
     output wire [3:0]  m_axis_tkeep,
 
     (* X_INTERFACE_INFO = "xilinx.com:signal:interrupt:1.0 irq INTERRUPT" *)
@@ -176,6 +176,36 @@ module snn_core #(
     wire write_ctrl = reg_write && reg_write_addr == R_CTRL;
     wire soft_reset = write_ctrl && reg_write_data[2];
 
+    // ================================================================== input stream
+    // A register slice: the core sees the stream from registers, and s_axis_tready is one.
+    // Words it holds wait as they would in the DMA; a soft reset drops them. The checks
+    // of a header or descriptor word that depend on the word alone travel with it, so
+    // that LOAD's decisions start from registers.
+    localparam integer C_HEADER_BAD = 0, C_HEADER_TOO_DEEP = 1, C_ZERO_SIZE = 2, C_TOO_BIG = 3,
+                       C_FIELD_RANGE = 4, C_THRESHOLD_LOW = 5, CHECKS = 6;
+    wire [15:0]       word_lo = s_axis_tdata[15:0];
+    wire [15:0]       word_hi = s_axis_tdata[31:16];
+    wire [CHECKS-1:0] word_checks;
+    assign word_checks[C_HEADER_BAD]      = s_axis_tdata[31:8] != IMAGE_MAGIC || s_axis_tdata[7:0] == 8'd0;
+    assign word_checks[C_HEADER_TOO_DEEP] = s_axis_tdata[7:0] > LAYERS;
+    assign word_checks[C_ZERO_SIZE]       = word_lo == 16'd0 || word_hi == 16'd0;                   // D0
+    assign word_checks[C_TOO_BIG]         = word_lo > FAN_IN || word_hi > NEURONS;                  // D0
+    assign word_checks[C_FIELD_RANGE]     = s_axis_tdata[1:0] > 2'd1 || s_axis_tdata[7:4] > 4'd8 || // D1
+                                            s_axis_tdata[24:16] > 9'd256 ||
+                                            (s_axis_tdata[1:0] == 2'd1 && s_axis_tdata[12:8] > 5'd24);
+    assign word_checks[C_THRESHOLD_LOW]   = $signed(word_lo) < 1;                                   // D2
+
+    wire [31:0]       in_tdata;
+    wire [CHECKS-1:0] in_checks;
+    wire              in_tvalid, in_tlast, in_tready;
+
+    snn_axis_register #(.DATA_W(32 + CHECKS)) input_slice (
+        .clk(aclk), .flush(!aresetn || soft_reset),
+        .s_tdata({word_checks, s_axis_tdata}), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
+        .s_tlast(s_axis_tlast),
+        .m_tdata({in_checks, in_tdata}), .m_tvalid(in_tvalid), .m_tready(in_tready), .m_tlast(in_tlast)
+    );
+
     // ================================================================== layer descriptors
     // One record per layer: the image's fields and what the run derives from them, built
     // during LOAD. Two banks: LOAD writes the one not in use and switches banks only once
@@ -212,6 +242,7 @@ module snn_core #(
     reg               live;                 // the bank of the loaded network
 
     // ================================================================== command registers
+    (* fsm_encoding = "one-hot" *)
     reg  [3:0]  state;
     reg  [6:0]  errors;
     reg         done, isr, ier, loaded, drain_after;
@@ -245,8 +276,8 @@ module snn_core #(
     reg              load_first_izh;
     reg  [15:0]      load_first_n_in;
 
-    wire [15:0] field_lo = s_axis_tdata[15:0];
-    wire [15:0] field_hi = s_axis_tdata[31:16];
+    wire [15:0] field_lo = in_tdata[15:0];
+    wire [15:0] field_hi = in_tdata[31:16];
     wire [16:0] field_rows = ({1'b0, field_hi} + (LANES - 1)) >> LANE_BITS;  // R of D0's n_out
     wire [WORD_W:0] record_rows = load_record[D_ROWS +: WORD_W + 1];
 
@@ -273,32 +304,28 @@ module snn_core #(
         descriptor_errors = 7'd0;
         case (load_word)
             3'd0: begin
-                if (field_lo == 16'd0 || field_hi == 16'd0) descriptor_errors[E_PARAM] = 1'b1;
+                if (in_checks[C_ZERO_SIZE]) descriptor_errors[E_PARAM] = 1'b1;
                 if (load_layer != 0 && field_lo != load_prev_n_out) descriptor_errors[E_PARAM] = 1'b1;
-                if (field_lo > FAN_IN || field_hi > NEURONS) descriptor_errors[E_CAPACITY] = 1'b1;
+                if (in_checks[C_TOO_BIG]) descriptor_errors[E_CAPACITY] = 1'b1;
             end
-            3'd1: begin
-                if (s_axis_tdata[1:0] > 2'd1 || s_axis_tdata[7:4] > 4'd8 || s_axis_tdata[24:16] > 9'd256)
-                    descriptor_errors[E_PARAM] = 1'b1;
-                if (s_axis_tdata[1:0] == 2'd1 && s_axis_tdata[12:8] > 5'd24) descriptor_errors[E_PARAM] = 1'b1;
-            end
-            3'd2: if (!load_record[D_IZH] && $signed(field_lo) < 1) descriptor_errors[E_PARAM] = 1'b1;
+            3'd1: if (in_checks[C_FIELD_RANGE]) descriptor_errors[E_PARAM] = 1'b1;
+            3'd2: if (!load_record[D_IZH] && in_checks[C_THRESHOLD_LOW]) descriptor_errors[E_PARAM] = 1'b1;
             3'd7: if (load_layer == load_layers - 1'b1 && over_capacity) descriptor_errors[E_CAPACITY] = 1'b1;
             default: ;
         endcase
     end
 
-    wire load_take         = s_axis_tvalid && (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
+    wire load_take         = in_tvalid && (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
                                                 state == S_LOAD_WEIGHTS || state == S_DRAIN_IN);
     wire descriptor_take   = load_take && state == S_LOAD_DESCRIPTORS;
     wire last_descriptor   = load_word == 3'd7 && load_layer == load_layers - 1'b1;
     // the image fits: the new layer table becomes the loaded one, then the weights overwrite the old
-    wire commit            = descriptor_take && descriptor_errors == 7'd0 && !s_axis_tlast && last_descriptor;
+    wire commit            = descriptor_take && last_descriptor && !over_capacity && !in_tlast;
     wire [DESC_W-1:0] finished_record = {load_record[DESC_W-1:D_D + 16], field_hi, field_lo, load_record[D_C-1:0]};
 
     always @(posedge aclk) begin
         if (state == S_LOAD_HEADER) begin
-            load_layers       <= s_axis_tdata[LAYER_W:0];
+            load_layers       <= in_tdata[LAYER_W:0];
             load_layer        <= 0;
             load_word         <= 3'd0;
             load_weight_total <= 32'd0;
@@ -322,15 +349,15 @@ module snn_core #(
                     end
                 end
                 3'd1: begin
-                    load_record[D_IZH]          <= s_axis_tdata[0];
-                    load_record[D_FRAC +: 4]    <= s_axis_tdata[7:4];
-                    load_record[D_Q +: 5]       <= s_axis_tdata[12:8];
-                    load_record[D_BETA +: 9]    <= s_axis_tdata[24:16];
+                    load_record[D_IZH]          <= in_tdata[0];
+                    load_record[D_FRAC +: 4]    <= in_tdata[7:4];
+                    load_record[D_Q +: 5]       <= in_tdata[12:8];
+                    load_record[D_BETA +: 9]    <= in_tdata[24:16];
                     load_record[D_CHUNKS_M1 +: ENTRY_W] <= (record_rows - 1'b1) >> BANK_BITS;
                     load_record[D_LAST_SLOTS +: BANKS]  <= last_chunk_slots(record_rows);
                     product_n_in <= load_record[D_N_IN +: 16];
                     product_rows <= record_rows;
-                    if (load_layer == 0) load_first_izh <= s_axis_tdata[0];
+                    if (load_layer == 0) load_first_izh <= in_tdata[0];
                 end
                 3'd2: begin load_record[D_THRESHOLD +: 16] <= field_lo; load_record[D_V_INIT +: 16] <= field_hi; end
                 3'd3: begin load_record[D_U_INIT +: 16] <= field_lo; load_record[D_A0 +: 16] <= field_hi; end
@@ -367,20 +394,22 @@ module snn_core #(
     reg  [LANES*4-1:0] weight_write_data;
     wire               weight_take = load_take && state == S_LOAD_WEIGHTS;
     wire               last_weight_word = weight_stream_count == weight_stream_last;
+    integer            p;
 
     always @(posedge aclk) begin
         weight_write <= 1'b0;
-        if (commit) begin
+        if (state != S_LOAD_WEIGHTS) begin  // ready for the weights that follow a commit
             weight_stream_count <= 32'd0;
             pack_index <= 0;
             weight_load_addr <= 0;
         end else if (weight_take) begin
-            pack_buffer[{pack_index, 5'd0} +: 32] <= s_axis_tdata;
+            for (p = 0; p < PACK; p = p + 1)
+                if (pack_index == p) pack_buffer[p * 32 +: 32] <= in_tdata;
             if (pack_index == PACK - 1) begin
                 weight_write      <= 1'b1;
                 weight_write_addr <= weight_load_addr;
-                weight_write_data <= pack_buffer;
-                weight_write_data[{pack_index, 5'd0} +: 32] <= s_axis_tdata;
+                for (p = 0; p < PACK; p = p + 1)  // this stream word on top of the ones before it
+                    weight_write_data[p * 32 +: 32] <= (p == PACK - 1) ? in_tdata : pack_buffer[p * 32 +: 32];
                 weight_load_addr  <= weight_load_addr + 1'b1;
                 pack_index <= 0;
             end else begin
@@ -395,8 +424,13 @@ module snn_core #(
     reg  [LAYER_W-1:0] layer;
     reg  [4:0]         drain;             // cycles left of a drain phase
     wire               busy = (state != S_IDLE);
-    wire               last_sample = (sample == samples - 1'b1);
-    wire               last_step   = (step == steps - 1'b1);
+    reg  [15:0]        samples_m1, steps_m1;   // SAMPLES - 1, STEPS - 1: registers change only while idle
+    wire               last_sample = (sample == samples_m1);
+    wire               last_step   = (step == steps_m1);
+    always @(posedge aclk) begin
+        samples_m1 <= samples - 1'b1;
+        steps_m1   <= steps - 1'b1;
+    end
 
     // current layer, latched in S_LAYER
     reg  [DESC_W-1:0]  current;
@@ -410,19 +444,20 @@ module snn_core #(
     wire scan_take;                        // an input word is taken
     reg  [WORD_W:0] update_word;           // the update's word within the layer
     reg  [WORD_W:0] update_state_word;     // and within the network
-    wire update_last = (update_word == current_rows - 1'b1);
+    reg  [WORD_W:0] current_rows_m1;       // R - 1, from S_LAYER_PARAMS on
+    wire update_last = (update_word == current_rows_m1);
 
     // output stream (below)
-    wire can_push = !m_axis_tvalid || m_axis_tready;
+    wire can_push;                         // the output slice takes a word: a register
     wire in_output = (state == S_RASTER || state == S_COUNTS || state == S_STATES);
     wire push = in_output && can_push;
     wire raster_last, counts_last, states_last_neuron, states_last_layer;
 
     // the input stream: ready where the machine takes a word
     wire scan_wants_input;
-    assign s_axis_tready = (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
+    assign in_tready = (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
                             state == S_LOAD_WEIGHTS || state == S_DRAIN_IN) || scan_wants_input;
-    wire stalled = (s_axis_tready && !s_axis_tvalid) || (in_output && !can_push);
+    wire stalled = (in_tready && !in_tvalid) || (in_output && !can_push);
     wire last_input_word;                  // the run's last input word is on offer
 
     always @(posedge aclk) begin
@@ -458,13 +493,13 @@ module snn_core #(
 
                 // ---------------------------------------------------------- LOAD
                 S_LOAD_HEADER: if (load_take) begin
-                    if (s_axis_tdata[31:8] != IMAGE_MAGIC || s_axis_tdata[7:0] == 8'd0) begin
+                    if (in_checks[C_HEADER_BAD]) begin
                         errors[E_HEADER] <= 1'b1;
-                        state <= s_axis_tlast ? S_DONE : S_DRAIN_IN;
-                    end else if (s_axis_tdata[7:0] > LAYERS) begin
+                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                    end else if (in_checks[C_HEADER_TOO_DEEP]) begin
                         errors[E_CAPACITY] <= 1'b1;
-                        state <= s_axis_tlast ? S_DONE : S_DRAIN_IN;
-                    end else if (s_axis_tlast) begin
+                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                    end else if (in_tlast) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end else begin
@@ -475,8 +510,8 @@ module snn_core #(
                 S_LOAD_DESCRIPTORS: if (descriptor_take) begin
                     if (descriptor_errors != 7'd0) begin
                         errors <= errors | descriptor_errors;
-                        state <= s_axis_tlast ? S_DONE : S_DRAIN_IN;
-                    end else if (s_axis_tlast) begin
+                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                    end else if (in_tlast) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end else if (commit) begin
@@ -488,31 +523,31 @@ module snn_core #(
 
                 S_LOAD_WEIGHTS: if (weight_take) begin
                     if (last_weight_word) begin
-                        if (s_axis_tlast) begin
+                        if (in_tlast) begin
                             loaded <= 1'b1;
                             state <= S_DONE;
                         end else begin
                             errors[E_LONG] <= 1'b1;
                             state <= S_DRAIN_IN;
                         end
-                    end else if (s_axis_tlast) begin
+                    end else if (in_tlast) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end
                 end
 
-                S_DRAIN_IN: if (load_take && s_axis_tlast) state <= S_DONE;
+                S_DRAIN_IN: if (load_take && in_tlast) state <= S_DONE;
 
                 // ---------------------------------------------------------- RUN
                 S_LAYER:        state <= S_LAYER_PARAMS;
                 S_LAYER_PARAMS: state <= S_SCAN;
 
                 S_SCAN: begin
-                    if (scan_take && current_input_layer && s_axis_tlast && !last_input_word) begin
+                    if (scan_take && current_input_layer && in_tlast && !last_input_word) begin
                         errors[E_SHORT] <= 1'b1;
                         state <= S_DONE;
                     end else begin
-                        if (scan_take && current_input_layer && last_input_word && !s_axis_tlast) begin
+                        if (scan_take && current_input_layer && last_input_word && !in_tlast) begin
                             errors[E_LONG] <= 1'b1;
                             drain_after <= 1'b1;
                         end
@@ -665,8 +700,8 @@ module snn_core #(
 
     wire        pending_none = (pending == 32'd0);
     wire        words_done   = (words_left == 12'd0);
-    wire [31:0] offered      = current_input_layer ? s_axis_tdata : spike_word;
-    wire        offered_valid = current_input_layer ? s_axis_tvalid : 1'b1;
+    wire [31:0] offered      = current_input_layer ? in_tdata : spike_word;
+    wire        offered_valid = current_input_layer ? in_tvalid : 1'b1;
     wire [31:0] offered_bits = offered & (last_word ? current[D_IN_MASK +: 32] : 32'hFFFFFFFF);
     assign scan_wants_input = state == S_SCAN && current_input_layer && pending_none && !words_done;
     assign scan_take = state == S_SCAN && pending_none && !words_done && offered_valid;
@@ -685,9 +720,19 @@ module snn_core #(
     endfunction
 
     // both candidates are read from registers; the take only picks one of them at the end
-    wire [NEURONS-1:0] read_buffer = current_read_buffer ? spikes_1 : spikes_0;
-    wire [31:0] this_spike_word = read_buffer[word_index[SPIKE_W-1:0] * 32 +: 32];
-    wire [31:0] next_spike_word = read_buffer[next_word_index[SPIKE_W-1:0] * 32 +: 32];
+    wire [31:0] spike_words_0 [0:SPIKE_WORDS-1];
+    wire [31:0] spike_words_1 [0:SPIKE_WORDS-1];
+    genvar b;
+    generate
+        for (b = 0; b < SPIKE_WORDS; b = b + 1) begin : spike_word_of
+            assign spike_words_0[b] = spikes_0[b * 32 +: 32];
+            assign spike_words_1[b] = spikes_1[b * 32 +: 32];
+        end
+    endgenerate
+    wire [SPIKE_W-1:0] this_index = word_index[SPIKE_W-1:0];
+    wire [SPIKE_W-1:0] next_index = next_word_index[SPIKE_W-1:0];
+    wire [31:0] this_spike_word = current_read_buffer ? spike_words_1[this_index] : spike_words_0[this_index];
+    wire [31:0] next_spike_word = current_read_buffer ? spike_words_1[next_index] : spike_words_0[next_index];
 
     always @(posedge aclk) begin
         spike_word  <= scan_take ? next_spike_word : this_spike_word;
@@ -763,6 +808,7 @@ module snn_core #(
             current_write_buffer <= layer[0];
         end
         if (state == S_LAYER_PARAMS) begin
+            current_rows_m1   <= current_rows - 1'b1;
             update_word       <= 0;
             update_state_word <= current[D_SBASE +: WORD_W + 1];
         end else if (state == S_UPDATE) begin
@@ -774,7 +820,9 @@ module snn_core #(
     wire [LANES-1:0]    lane_spikes;
     wire [LANES-1:0]    lane_out_valid;
     wire [WORD_W*LANES-1:0] lane_out_word;
-    wire [16*LANES-1:0] lane_v, lane_u, lane_count;
+    wire [15:0]         lane_v_of [0:LANES-1];
+    wire [15:0]         lane_u_of [0:LANES-1];
+    wire [15:0]         lane_count_of [0:LANES-1];
     reg  [WORD_W-1:0]   readout_state_word, readout_count_word;
 
     genvar k;
@@ -793,8 +841,8 @@ module snn_core #(
                 .upd_valid(state == S_UPDATE), .upd_addr(update_state_word[WORD_W-1:0]),
                 .upd_word(update_word[WORD_W-1:0]), .acc(lane_currents[ACC_W*k +: ACC_W]),
                 .out_valid(lane_out_valid[k]), .out_word(lane_out_word[WORD_W*k +: WORD_W]), .spike(lane_spikes[k]),
-                .rd_state_addr(readout_state_word), .rd_v(lane_v[16*k +: 16]), .rd_u(lane_u[16*k +: 16]),
-                .rd_cnt_addr(readout_count_word), .rd_cnt(lane_count[16*k +: 16])
+                .rd_state_addr(readout_state_word), .rd_v(lane_v_of[k]), .rd_u(lane_u_of[k]),
+                .rd_cnt_addr(readout_count_word), .rd_cnt(lane_count_of[k])
             );
         end
     endgenerate
@@ -802,16 +850,20 @@ module snn_core #(
     // the spikes of each updated word into the layer's buffer. Padding neurons (index >= n_out)
     // may spike too: every reader masks them off.
     wire [WORD_W-1:0] spike_slot = lane_out_word[WORD_W-1:0];
+    integer w;
     always @(posedge aclk) begin
-        if (lane_out_valid[0]) begin
-            if (current_write_buffer) spikes_1[spike_slot * LANES +: LANES] <= lane_spikes;
-            else                      spikes_0[spike_slot * LANES +: LANES] <= lane_spikes;
+        for (w = 0; w < STATE_WORDS; w = w + 1) begin
+            if (lane_out_valid[0] && spike_slot == w) begin
+                if (current_write_buffer) spikes_1[w * LANES +: LANES] <= lane_spikes;
+                else                      spikes_0[w * LANES +: LANES] <= lane_spikes;
+            end
         end
     end
 
     // ================================================================== the output stream
-    // Registered: a word is pushed into m_axis_tdata when the register is free or being
-    // taken; the read-out counters of a section stay at 0 outside it.
+    // A word a cycle is pushed into a register slice while it has room (its ready is a
+    // register, so m_axis_tready reaches no further than the slice); the slice's outputs
+    // are the m_axis ports. The read-out counters of a section stay at 0 outside it.
     reg  [15:0]          raster_word, count_index, state_neuron;
     reg  [LANE_BITS-1:0] count_lane, state_lane;
     reg  [LAYER_W-1:0]   state_layer, state_next_layer;
@@ -824,37 +876,39 @@ module snn_core #(
     assign states_last_neuron = (state_neuron == state_n_out_m1);
     assign states_last_layer  = (state_layer == last_layer);
 
-    wire [NEURONS-1:0] last_spikes = last_buffer ? spikes_1 : spikes_0;
-    wire [31:0] raster_data = last_spikes[raster_word[SPIKE_W-1:0] * 32 +: 32] &
+    wire [SPIKE_W-1:0] raster_index = raster_word[SPIKE_W-1:0];
+    wire [31:0] raster_data = (last_buffer ? spike_words_1[raster_index] : spike_words_0[raster_index]) &
                               (raster_last ? raster_last_mask : 32'hFFFFFFFF);
-    wire [15:0] count_low   = lane_count[16*count_lane +: 16];
-    wire [15:0] count_high  = (counts_last && count_last_half_empty) ? 16'd0 : lane_count[16*(count_lane + 1'b1) +: 16];
-    wire [15:0] state_v     = lane_v[16*state_lane +: 16];
-    wire [15:0] state_u     = state_izh ? lane_u[16*state_lane +: 16] : 16'd0;
+    wire [LANE_BITS-1:0] count_lane_high = count_lane | 1'b1;  // count_lane is even
+    wire [15:0] count_low   = lane_count_of[count_lane];
+    wire [15:0] count_high  = (counts_last && count_last_half_empty) ? 16'd0 : lane_count_of[count_lane_high];
+    wire [15:0] state_v     = lane_v_of[state_lane];
+    wire [15:0] state_u     = state_izh ? lane_u_of[state_lane] : 16'd0;
 
-    always @(posedge aclk) begin
-        if (!aresetn || soft_reset) begin
-            m_axis_tvalid <= 1'b0;
-        end else if (push) begin
-            m_axis_tvalid <= 1'b1;
-            case (state)
-                S_RASTER: begin
-                    m_axis_tdata <= raster_data;
-                    m_axis_tlast <= last_sample && last_step && raster_last && !out_mode[1] && !out_mode[2];
-                end
-                S_COUNTS: begin
-                    m_axis_tdata <= {count_high, count_low};
-                    m_axis_tlast <= last_sample && counts_last && !out_mode[2];
-                end
-                default: begin
-                    m_axis_tdata <= {state_u, state_v};
-                    m_axis_tlast <= last_sample && states_last_layer && states_last_neuron;
-                end
-            endcase
-        end else if (m_axis_tready) begin
-            m_axis_tvalid <= 1'b0;
-        end
+    reg  [31:0] out_data;
+    reg         out_last;
+    always @(*) begin
+        case (state)
+            S_RASTER: begin
+                out_data = raster_data;
+                out_last = last_sample && last_step && raster_last && !out_mode[1] && !out_mode[2];
+            end
+            S_COUNTS: begin
+                out_data = {count_high, count_low};
+                out_last = last_sample && counts_last && !out_mode[2];
+            end
+            default: begin
+                out_data = {state_u, state_v};
+                out_last = last_sample && states_last_layer && states_last_neuron;
+            end
+        endcase
     end
+
+    snn_axis_register #(.DATA_W(32)) output_slice (
+        .clk(aclk), .flush(!aresetn || soft_reset),
+        .s_tdata(out_data), .s_tvalid(push), .s_tready(can_push), .s_tlast(out_last),
+        .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready), .m_tlast(m_axis_tlast)
+    );
 
     always @(posedge aclk) begin
         if (state != S_RASTER) raster_word <= 16'd0;

@@ -19,7 +19,7 @@
 // so the results of a word issued in cycle X are in the memories from cycle
 // X + LATENCY (15). The per-layer parameters are taken on param_load, which the core
 // pulses once per layer and step, while no word is in the pipeline. flush empties
-// the pipeline: nothing in it is written.
+// the pipeline: of what is in it, at most the word in its last stage is still written.
 //
 // Parameters:
 //   WORDS    state words (NEURONS / LANES)
@@ -151,13 +151,18 @@ module snn_lane #(
 
     wire        [ADDR_W-1:0] wb_addr = addr[STAGES];
     wire        [ADDR_W-1:0] wb_word = word[STAGES];
-    wire                     wb      = valid[STAGES] && !flush;
+    wire                     wb      = valid[STAGES];
+
+    // the count is read a cycle ahead: consecutive words differ, so nothing is read stale
+    reg [15:0] count_read;
+    always @(posedge clk)
+        count_read <= first ? 16'd0 : cnt_mem[word[STAGES-1]];
 
     always @(posedge clk) begin
         if (wb) begin
             v_mem[wb_addr] <= v_result;
             if (izh) u_mem[wb_addr] <= izh_u;
-            if (count) cnt_mem[wb_word] <= (first ? 16'd0 : cnt_mem[wb_word]) + {15'd0, spike};
+            if (count) cnt_mem[wb_word] <= count_read + {15'd0, spike};
         end
     end
 

@@ -120,7 +120,7 @@ module snn_synapse_fetch #(
     wire [BANK_W-1:0] first_entry_4 = first_word_4[ADDR_W-1:0] >> BANK_BITS;
     wire [ROT_W-1:0]  rotation_4 = (BANK_BITS > 0) ? first_word_4[ROT_W-1:0] : {ROT_W{1'b0}};
     reg  [ROT_W-1:0]  rotation_5, rotation_6, rotation_7, rotation_8;
-    wire [BANKS*WIDTH-1:0] bank_words_7;
+    wire [WIDTH-1:0] bank_words_7 [0:BANKS-1];
 
     always @(posedge clk) begin
         rotation_5 <= rotation_4; rotation_6 <= rotation_5; rotation_7 <= rotation_6; rotation_8 <= rotation_7;
@@ -140,20 +140,26 @@ module snn_synapse_fetch #(
                 read_6  <= mem[entry_5];
                 read_7  <= read_6;
             end
-            assign bank_words_7[s*WIDTH +: WIDTH] = read_7;
+            assign bank_words_7[s] = read_7;
         end
     endgenerate
 
     // ---------------------------------------------------------------- edges 8, 9: back into row order
     // slot o gets bank (a0 + o) mod BANKS: first rotate by the low bits of a0 mod BANKS, then the high
-    reg [BANKS*WIDTH-1:0] rotated_8;
-    integer o;
-    always @(posedge clk) begin
-        for (o = 0; o < BANKS; o = o + 1) begin
-            rotated_8[o*WIDTH +: WIDTH]   <= bank_words_7[((o + (rotation_7 & LOW_MASK)) & (BANKS - 1)) * WIDTH +: WIDTH];
-            add_weights[o*WIDTH +: WIDTH] <= rotated_8[((o + (rotation_8 & ~LOW_MASK)) & (BANKS - 1)) * WIDTH +: WIDTH];
+    reg  [WIDTH-1:0] rotated_8 [0:BANKS-1];
+    wire [ROT_W-1:0] low_7  = rotation_7 & LOW_MASK;
+    wire [ROT_W-1:0] high_8 = rotation_8 & ~LOW_MASK;
+    genvar o;
+    generate
+        for (o = 0; o < BANKS; o = o + 1) begin : slot
+            wire [ROT_W-1:0] from_low  = o + low_7;    // mod BANKS: ROT_W bits wrap
+            wire [ROT_W-1:0] from_high = o + high_8;
+            always @(posedge clk) begin
+                rotated_8[o]                  <= bank_words_7[BANK_BITS > 0 ? from_low : 0];
+                add_weights[o*WIDTH +: WIDTH] <= rotated_8[BANK_BITS > 0 ? from_high : 0];
+            end
         end
-    end
+    endgenerate
 
     assign add_en    = valid_9;
     assign add_entry = chunk_9;

@@ -20,8 +20,8 @@ RTL = ROOT / "overlay" / "rtl"
 BENCHES = Path(__file__).resolve().parent
 
 #: The sources of the whole IP, top level first.
-CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_synapse_fetch.v", "snn_accumulator.v", "snn_lane.v",
-                "snn_lif_update.v", "snn_izh_update.v", "snn_dsp.v")
+CORE_SOURCES = ("snn_core.v", "snn_axil_slave.v", "snn_axis_register.v", "snn_synapse_fetch.v",
+                "snn_accumulator.v", "snn_lane.v", "snn_lif_update.v", "snn_izh_update.v", "snn_dsp.v")
 
 #: A small build of the core whose capacity edges are cheap to reach in simulation. Its
 #: weight memory (384 words) is smaller than 64 inputs x 8 state words, so that the
