@@ -28,9 +28,12 @@ def soak(name, build: CoreBuild, cases: int, first_seed: int, workdir: Path):
     report = workdir / f"{name}.json"
     start = time.perf_counter()
     parameters = build.verilog_parameters()
-    run_cocotb("snn_core", CORE_SOURCES, "core_tb", workdir / name, parameters=parameters,
-               testcase=["random_networks_equal_the_emulator"],
-               env={"SNN_RTL_CASES": str(cases), "SNN_RTL_SEED": str(first_seed), "SNN_RTL_REPORT": str(report)})
+    _, _, log = run_cocotb("snn_core", CORE_SOURCES, "core_tb", workdir / name, parameters=parameters,
+                           testcase=["random_networks_equal_the_emulator"],
+                           env={"SNN_RTL_CASES": str(cases), "SNN_RTL_SEED": str(first_seed),
+                                "SNN_RTL_REPORT": str(report)})
+    if not report.exists():
+        raise RuntimeError(f"the {name} build's bench wrote no report; its log:\n{log.read_text()[-4000:]}")
     result = json.loads(report.read_text())
     seconds = time.perf_counter() - start
     label = "default" if build == DEFAULT_BUILD else ", ".join(f"{k}={v}" for k, v in parameters.items())
