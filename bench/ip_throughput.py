@@ -4,8 +4,8 @@ Cycles come from the exact cycle model (``overlay/REGISTERS.md``) of the default
 build (16 neurons updated and 256 weights accumulated per cycle), fed with the spike
 counts the emulator measures; a run of the RTL in simulation (Verilator) confirms the
 model on the trained digits network. Times are at the 200 MHz the block design asks
-for (``cycles.CLOCK_MHZ``), which the static timing estimate puts within reach
-(``bench/ip_timing.py``); Vivado has not run. Rates: the digits network is
+for (``cycles.CLOCK_MHZ``), a target: the static timing estimate (``bench/ip_timing.py``)
+does not reach it yet, and Vivado has not run. Rates: the digits network is
 the toolkit's trained 64-128-10 LIF network on its own test split; 784-512-10 is
 run at the rates an MNIST network sees (input: the mean MNIST pixel, 0.13, as a
 rate code; hidden: the digits network's measured hidden rate).
