@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from dataclasses import asdict
-from pathlib import Path
 
 from pynq_snn.cli import build_parser
 from pynq_snn.cli_sweep import sweep
@@ -29,9 +27,8 @@ from pynq_snn.training.sweep.export import trial_artifact
 from pynq_snn.training.sweep.front import front, trial_points
 from pynq_snn.training.sweep.storage import open_storage
 from pynq_snn.training.sweep.study import find_sweep
+from provenance import ROOT, commit
 from tables import print_table
-
-ROOT = Path(__file__).resolve().parents[1]
 
 #: The sweep of each case, as ``pynq-snn sweep`` flags.
 CASES = {
@@ -42,11 +39,6 @@ CASES = {
                      "--epochs", "4", "--qat-epochs", "2"],
 }
 QUICK = ["--trials", "4", "--epochs", "1", "--qat-epochs", "1", "--train-samples", "200"]
-
-
-def commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
 
 
 def test_accuracy(study, number: int, seed: int) -> float:
