@@ -38,6 +38,13 @@ def quant_neuron(neuron: nn.Module) -> nn.Module:
     raise ValueError(f"no quantized twin of {type(neuron).__name__}: the IP runs {names}")
 
 
+def quant_linear(n_in: int, n_out: int) -> QuantLinear:
+    """The IP's synapses in Brevitas: 4-bit narrow-range weights in [-7, 7] with a power-of-two
+    scale ``2**-e`` per layer (``Int8WeightPerTensorFixedPoint``), and no bias (the IP has none)."""
+    return QuantLinear(n_in, n_out, bias=False, weight_quant=Int8WeightPerTensorFixedPoint,
+                       weight_bit_width=formats.WEIGHT_BITS)
+
+
 class QuantSpikingLinear(nn.Module):
     """4-bit dense synapses (Brevitas) followed by a quantized neuron.
 
@@ -50,13 +57,7 @@ class QuantSpikingLinear(nn.Module):
 
     def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0):
         super().__init__()
-        self.linear = QuantLinear(
-            n_in,
-            n_out,
-            bias=False,
-            weight_quant=Int8WeightPerTensorFixedPoint,
-            weight_bit_width=formats.WEIGHT_BITS,
-        )
+        self.linear = quant_linear(n_in, n_out)
         self.neuron = neuron
         self.gain_shift = gain_shift
 
