@@ -13,12 +13,11 @@ shape or the value, and what was expected. This module imports numpy only.
 """
 from __future__ import annotations
 
-import zipfile
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from ...host.npz import read_npz
 from ...overlay.encoding import Encoding
 from .dataset import Dataset, Split, encoded_as
 
@@ -35,19 +34,10 @@ def load_npz_dataset(path: str, steps: Optional[int] = None, gain: float = 1.0,
     Raises FileNotFoundError for a missing file, ValueError (one line) for a file
     numpy cannot read, a missing key or a bad array.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no data file at {path}")
-    if not zipfile.is_zipfile(path):  # np.load would try it as a pickle or a plain .npy
-        raise ValueError(f"{path} is not a readable .npz file (np.savez writes one)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in KEYS if key not in archive.files]
-            if missing:
-                raise ValueError(f"{path}: missing keys {', '.join(missing)}; an .npz data set holds {', '.join(KEYS)}")
-            arrays = {key: archive[key] for key in archive.files if key in KEYS + ("n_classes",)}
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a readable .npz file: {exc}") from None
+    arrays = read_npz(path, "data file", KEYS + ("n_classes",))
+    missing = [key for key in KEYS if key not in arrays]
+    if missing:
+        raise ValueError(f"{path}: missing keys {', '.join(missing)}; an .npz data set holds {', '.join(KEYS)}")
     try:
         return dataset_from_arrays(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
                                    n_classes=arrays.get("n_classes"), steps=steps, gain=gain, name=str(path),

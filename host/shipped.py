@@ -1,0 +1,28 @@
+"""Files shipped with pynq-snn: the board notebook's network and test set, found by name.
+
+``pynq-snn run digits.snn --inputs digits_test.npz`` and ``notebooks/board.ipynb`` read
+a file where its path points; a bare name that is no file there is looked up among the
+files installed in ``pynq_snn/notebooks`` (``digits.snn``, ``digits_test.npz``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import notebooks
+
+#: The folder of the shipped notebooks and their files.
+SHIPPED = Path(notebooks.__file__).resolve().parent
+
+
+def shipped_file(name) -> Path:
+    """``name`` when it is a file, else the shipped file of that name (a bare name only).
+
+    FileNotFoundError, one line, when neither exists, listing the shipped files.
+    """
+    path = Path(name)
+    if path.is_file():
+        return path
+    if path.name == str(name) and (SHIPPED / path.name).is_file():
+        return SHIPPED / path.name
+    offered = ", ".join(sorted(p.name for p in SHIPPED.iterdir() if p.suffix in (".snn", ".npz")))
+    raise FileNotFoundError(f"no file {name} (nor among the files shipped with pynq-snn: {offered})")
