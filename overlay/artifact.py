@@ -5,11 +5,11 @@ integer weights and neuron parameters of every layer, the input encoding and fre
 metadata. It is read with numpy and the standard library alone; loading it parses
 JSON and copies integer arrays, and never executes code from the file.
 
-File format, version 1 (all integers little-endian)::
+File format, version 2 (all integers little-endian)::
 
     offset      size  content
     0           8     magic b"PYNQSNN\\0"
-    8           2     format version, u16 (1)
+    8           2     format version, u16 (2)
     10          4     header length H in bytes, u32
     14          H     header: a UTF-8 JSON object, see below
     14+H        W     weight blobs: each layer's weights, int8, C order [n_out, n_in],
@@ -25,6 +25,11 @@ The header has exactly these keys::
                  "params": {name: int, ...},
                  "offset": int,   # first byte of the blob, counted from byte 14+H
                  "shape": [n_out, n_in]}, ...]}
+
+Version 2 added the LIF's initial membrane ``v_init`` to a LIF layer's params. Files
+of version 1, whose LIF layers lack it, are still read: their LIF layers start at
+``v_init = 0``, as every LIF did then (a version-1 file that names ``v_init`` is
+refused). Writing always gives version 2.
 
 :func:`load` checks, in order: the file exists, its length lies within
 [46 bytes, MAX_FILE_BYTES], the magic, the version, the checksum, the header's
@@ -58,7 +63,9 @@ from .quote import quote
 PathLike = Union[str, "os.PathLike[str]"]
 
 MAGIC = b"PYNQSNN\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The versions :func:`from_bytes` reads: 1 lacks the parameters of ``NeuronModel.defaults``.
+READ_VERSIONS = (1, 2)
 _PREFIX = struct.Struct("<8sHI")  # magic, version, header length
 _DIGEST_BYTES = 32
 #: The shortest possible file: prefix, empty header, no weights, checksum.
@@ -133,9 +140,11 @@ class Layer(WeightShape):
         weight_shift: ``e`` of the weight scale 2**-e, in [WEIGHT_SHIFT_MIN, WEIGHT_SHIFT_MAX].
         frac_bits: ``F``, fractional state bits beyond the weight LSB, in [0, FRAC_BITS_MAX];
             the state LSB is 2**-(e + F).
-        params: the model's integer parameters, exactly its ``NeuronModel.params``; for
-            "lif", ``beta`` (leak = beta / 256) and ``threshold`` (state LSBs); for
-            "izhikevich" see ``overlay/neurons/izhikevich.py``.
+        params: the model's integer parameters, exactly its ``NeuronModel.params``; those
+            with a default (``NeuronModel.defaults``) may be left out and take it. For
+            "lif", ``beta`` (leak = beta / 256), ``threshold`` and ``v_init`` (the initial
+            membrane, default 0), both in state LSBs; for "izhikevich" see
+            ``overlay/neurons/izhikevich.py``.
     """
 
     neuron: str
@@ -152,7 +161,9 @@ class Layer(WeightShape):
         object.__setattr__(self, "weight_shift", _plain_int(self.weight_shift))
         object.__setattr__(self, "frac_bits", _plain_int(self.frac_bits))
         if isinstance(self.params, Mapping):
-            object.__setattr__(self, "params", {k: _plain_int(v) for k, v in self.params.items()})
+            model = MODELS.get(self.neuron) if isinstance(self.neuron, str) else None
+            params = {**(model.defaults if model else {}), **self.params}
+            object.__setattr__(self, "params", {k: _plain_int(v) for k, v in params.items()})
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Layer):
@@ -306,7 +317,7 @@ class Artifact:
 
 
 def to_bytes(artifact: Artifact) -> bytes:
-    """The file image of ``artifact`` (format version 1)."""
+    """The file image of ``artifact`` (format version 2)."""
     layers, blobs, offset = [], [], 0
     for layer in artifact.layers:
         blob = np.ascontiguousarray(layer.weights).tobytes()
@@ -397,6 +408,28 @@ def _check_shape(shape: Any, where: str) -> Tuple[int, int]:
     return shape[0], shape[1]
 
 
+def _file_params(entry: Dict[str, Any], version: int, where: str) -> Any:
+    """A layer's params as its file's version states them: version 1 predates the parameters
+    with defaults (``NeuronModel.defaults``), so it must not name them and the layer takes
+    the defaults; a later version names every parameter. Anything else is left to the
+    layer's checks."""
+    params, neuron = entry["params"], entry["neuron"]
+    if not isinstance(params, dict) or not isinstance(neuron, str) or neuron not in MODELS:
+        return params
+    later = sorted(MODELS[neuron].defaults)
+    if version == 1:
+        named = [name for name in later if name in params]
+        if named:
+            raise ArtifactError(f"{where}: format version 1 has no {neuron} parameter {named} (version 2 added it)")
+        return params
+    missing = [name for name in later if name not in params]
+    if missing:
+        raise ArtifactError(
+            f"{where}: {neuron} params must be exactly {sorted(MODELS[neuron].params)}; missing {missing}"
+        )
+    return params
+
+
 def from_bytes(data: bytes) -> Artifact:
     """Parse and check a file image made by :func:`to_bytes`; raise ArtifactError if it is not one."""
     data = memoryview(data).cast("B")
@@ -404,9 +437,9 @@ def from_bytes(data: bytes) -> Artifact:
     magic, version, header_len = _PREFIX.unpack_from(data)
     if magic != MAGIC:
         raise ArtifactError(f"not a pynq-snn artifact: the file starts with {magic!r}, expected {MAGIC!r}")
-    if version != FORMAT_VERSION:
+    if version not in READ_VERSIONS:
         raise ArtifactError(
-            f"artifact format version {version}, this reader knows version {FORMAT_VERSION}"
+            f"artifact format version {version}, this reader knows versions {READ_VERSIONS[0]} to {READ_VERSIONS[-1]}"
         )
     body, digest = data[:-_DIGEST_BYTES], data[-_DIGEST_BYTES:]
     if hashlib.sha256(body).digest() != digest:
@@ -441,7 +474,8 @@ def from_bytes(data: bytes) -> Artifact:
                 f"which has {blob_bytes} bytes"
             )
         weights = np.frombuffer(body, dtype=np.int8, count=size, offset=blobs_start + offset).reshape(n_out, n_in)
-        layers.append(Layer(entry["neuron"], weights, entry["weight_shift"], entry["frac_bits"], entry["params"]))
+        params = _file_params(entry, version, where)
+        layers.append(Layer(entry["neuron"], weights, entry["weight_shift"], entry["frac_bits"], params))
         expected_offset = offset + size
     if expected_offset != blob_bytes:
         raise ArtifactError(

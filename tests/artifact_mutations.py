@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 
 from pynq_snn.overlay import formats
-from pynq_snn.overlay.artifact import Artifact, ArtifactError, Layer, from_bytes, to_bytes
+from pynq_snn.overlay.artifact import FORMAT_VERSION, Artifact, ArtifactError, Layer, from_bytes, to_bytes
 
 PREFIX = struct.Struct("<8sHI")
 
@@ -52,7 +52,8 @@ HOSTILE: List[Callable[[np.random.Generator], str]] = [
 
 
 def base_artifacts() -> List[bytes]:
-    """Small valid artifacts to mutate: LIF and Izhikevich layers, rate and raster encodings."""
+    """Small valid artifacts to mutate: LIF and Izhikevich layers, rate and raster encodings,
+    a LIF initial membrane, and a file of format version 1 (which lacks it)."""
     rng = np.random.default_rng(0)
 
     def weights(n_out: int, n_in: int) -> np.ndarray:
@@ -60,23 +61,28 @@ def base_artifacts() -> List[bytes]:
 
     izh = {"a1": 164, "a2": -82, "a3": -2048, "b1": 82, "b2": -82, "a0": 0, "b3": 0, "c": -2048, "d": 1024,
            "threshold": 4096, "v_init": 0, "u_init": 0}
-    lif = {"beta": 230, "threshold": 100}
-    return [to_bytes(a) for a in (
+    lif = {"beta": 230, "threshold": 100, "v_init": 50}
+    current = [to_bytes(a) for a in (
         Artifact(3, (Layer("lif", weights(2, 3), 3, 4, lif),), {"kind": "rate", "steps": 25, "gain": 1.0}, {}),
         Artifact(5, (Layer("izhikevich", weights(4, 5), 4, 8, izh), Layer("lif", weights(3, 4), 2, 4, lif)),
                  {"kind": "raster", "steps": 100}, {"data": "randman", "checkpoint": "model.pt", "sizes": [5, 4, 3]}),
     )]
+    header, blobs, _ = _split(current[0])
+    del header["layers"][0]["params"]["v_init"]
+    return current + [_seal(json.dumps(header), blobs, version=1)]
 
 
 def _split(data: bytes):
-    _, _, header_len = PREFIX.unpack_from(data)
-    return json.loads(data[PREFIX.size:PREFIX.size + header_len]), data[PREFIX.size + header_len:-32]
+    """``(header, weight bytes, format version)`` of a file image."""
+    _, version, header_len = PREFIX.unpack_from(data)
+    return json.loads(data[PREFIX.size:PREFIX.size + header_len]), data[PREFIX.size + header_len:-32], version
 
 
-def _seal(header_text: str, blobs: bytes, header_len: int = -1) -> bytes:
-    """A file image around ``header_text`` whose checksum is right (and its length field, unless given)."""
+def _seal(header_text: str, blobs: bytes, header_len: int = -1, version: int = FORMAT_VERSION) -> bytes:
+    """A file image of ``version`` around ``header_text`` whose checksum is right (and its length
+    field, unless given)."""
     header = header_text.encode("utf-8", "surrogatepass")
-    body = PREFIX.pack(b"PYNQSNN\0", 1, len(header) if header_len < 0 else header_len) + header + blobs
+    body = PREFIX.pack(b"PYNQSNN\0", version, len(header) if header_len < 0 else header_len) + header + blobs
     return body + hashlib.sha256(body).digest()
 
 
@@ -91,7 +97,7 @@ def _paths(value: Any, prefix=()) -> List[tuple]:
 
 
 def _edit_header(data: bytes, rng: np.random.Generator) -> bytes:
-    header, blobs = _split(data)
+    header, blobs, version = _split(data)
     paths = _paths(header)
     path = paths[int(rng.integers(len(paths)))]
     parent = header
@@ -101,41 +107,42 @@ def _edit_header(data: bytes, rng: np.random.Generator) -> bytes:
     marker = "\u0001marker\u0001"
     if kind == 0 and isinstance(parent, dict):  # drop the key
         del parent[path[-1]]
-        return _seal(json.dumps(header), blobs)
+        return _seal(json.dumps(header), blobs, version=version)
     if kind == 1 and isinstance(parent, dict):  # an unknown key
         parent["surprise" + str(int(rng.integers(3)))] = 1
-        return _seal(json.dumps(header), blobs)
+        return _seal(json.dumps(header), blobs, version=version)
     if kind == 2 and isinstance(parent, dict):  # a duplicate key
         key = path[-1]
         parent[key] = marker
         text = json.dumps(header).replace(json.dumps(marker), f"{json.dumps(parent.get(key))}, {json.dumps(key)}: "
                                                               f"{HOSTILE[int(rng.integers(len(HOSTILE)))](rng)}")
-        return _seal(text.replace(json.dumps(marker), "0"), blobs)
+        return _seal(text.replace(json.dumps(marker), "0"), blobs, version=version)
     if kind == 3:  # a small change of a number
         value = parent[path[-1]]
         if isinstance(value, int) and not isinstance(value, bool):
             parent[path[-1]] = value + int(rng.choice([-2 ** 16, -1, 1, 2 ** 15, 2 ** 31]))
-            return _seal(json.dumps(header), blobs)
+            return _seal(json.dumps(header), blobs, version=version)
     if kind == 4:  # the header's own length field
         text = json.dumps(header)
-        return _seal(text, blobs, max(0, len(text.encode()) + int(rng.integers(-40, 40))))
+        return _seal(text, blobs, max(0, len(text.encode()) + int(rng.integers(-40, 40))), version)
     if kind == 5:  # header text bytes changed, checksum recomputed
         text = bytearray(json.dumps(header).encode())
         for _ in range(int(rng.integers(1, 4))):
             text[int(rng.integers(len(text)))] = int(rng.integers(256))
-        return _seal(bytes(text).decode("utf-8", "surrogateescape"), blobs)
+        return _seal(bytes(text).decode("utf-8", "surrogateescape"), blobs, version=version)
     parent[path[-1]] = marker  # a hostile value in place of this one
-    return _seal(json.dumps(header).replace(json.dumps(marker), HOSTILE[int(rng.integers(len(HOSTILE)))](rng)), blobs)
+    hostile = HOSTILE[int(rng.integers(len(HOSTILE)))](rng)
+    return _seal(json.dumps(header).replace(json.dumps(marker), hostile), blobs, version=version)
 
 
 def _edit_weights(data: bytes, rng: np.random.Generator) -> bytes:
-    header, blobs = _split(data)
+    header, blobs, version = _split(data)
     blobs = bytearray(blobs)
     if blobs:
         blobs[int(rng.integers(len(blobs)))] = int(rng.integers(256))
     if rng.random() < 0.3:
         blobs += bytes(int(rng.integers(1, 9)))
-    return _seal(json.dumps(header, separators=(",", ":")), bytes(blobs))
+    return _seal(json.dumps(header, separators=(",", ":")), bytes(blobs), version=version)
 
 
 def mutate(data: bytes, rng: np.random.Generator) -> bytes:

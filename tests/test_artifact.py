@@ -42,6 +42,7 @@ def random_artifact(seed: int) -> Artifact:
             params={
                 "beta": int(rng.integers(0, formats.BETA_ONE + 1)),
                 "threshold": int(rng.integers(formats.THRESHOLD_MIN, formats.THRESHOLD_MAX + 1)),
+                "v_init": int(rng.integers(formats.STATE_MIN, formats.STATE_MAX + 1)),
             },
         )
         for n_in, n_out in zip(sizes[:-1], sizes[1:])
@@ -120,7 +121,7 @@ def test_the_file_layout_is_as_documented():
     original = small_artifact()
     data = to_bytes(original)
     magic, version, header_len = PREFIX.unpack_from(data)
-    assert (magic, version) == (b"PYNQSNN\0", 1)
+    assert (magic, version) == (b"PYNQSNN\0", 2)
     header, blobs = split(data)
     assert set(header) == {"n_inputs", "encoding", "meta", "layers"}
     assert header["layers"][0]["shape"] == [2, 3] and header["layers"][0]["offset"] == 0
@@ -185,8 +186,46 @@ def test_a_file_that_is_not_an_artifact_is_named_so():
 
 def test_a_newer_format_version_is_refused_before_anything_else():
     header, blobs = split(to_bytes(small_artifact()))
-    with pytest.raises(ArtifactError, match="artifact format version 2, this reader knows version 1"):
-        from_bytes(assemble(header, blobs, version=2))
+    with pytest.raises(ArtifactError, match="artifact format version 3, this reader knows versions 1 to 2"):
+        from_bytes(assemble(header, blobs, version=3))
+
+
+def version_1(artifact: Artifact) -> bytes:
+    """The file a version-1 writer made of ``artifact``: no LIF ``v_init`` in the header."""
+    header, blobs = split(to_bytes(artifact))
+    for layer in header["layers"]:
+        if layer["neuron"] == "lif":
+            del layer["params"]["v_init"]
+    return assemble(header, blobs, version=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_a_version_1_file_still_loads_with_its_lif_layers_starting_at_zero(seed):
+    drawn = random_artifact(seed)
+    at_zero = Artifact(drawn.n_inputs, tuple(Layer("lif", layer.weights, layer.weight_shift, layer.frac_bits,
+                                                   {"beta": layer.params["beta"],
+                                                    "threshold": layer.params["threshold"]})
+                                             for layer in drawn.layers), drawn.encoding, drawn.meta)
+    loaded = from_bytes(version_1(drawn))
+    assert_same(at_zero, loaded)
+    assert all(layer.params["v_init"] == 0 for layer in loaded.layers)
+    assert PREFIX.unpack_from(to_bytes(loaded))[1] == 2, "writing gives the current version"
+
+
+def test_the_initial_membrane_is_a_parameter_of_version_2_alone():
+    header, blobs = split(to_bytes(small_artifact(params={"beta": 230, "threshold": 100, "v_init": -5})))
+    with pytest.raises(ArtifactError, match=r"layer 0: format version 1 has no lif parameter \['v_init'\]"):
+        from_bytes(assemble(header, blobs, version=1))
+    del header["layers"][0]["params"]["v_init"]
+    with pytest.raises(ArtifactError, match=r"layer 0: lif params must be exactly .*; missing \['v_init'\]"):
+        from_bytes(assemble(header, blobs))
+
+
+def test_a_layer_built_without_an_initial_membrane_starts_at_zero():
+    layer = small_artifact().layers[0]
+    assert layer.params == {"beta": 230, "threshold": 100, "v_init": 0}
+    assert layer == small_artifact(params={"beta": 230, "threshold": 100, "v_init": 0}).layers[0]
 
 
 def test_a_missing_file_raises_file_not_found_with_its_path(tmp_path):
@@ -270,7 +309,10 @@ def test_a_wrong_header_is_refused_with_a_clear_message(change, message):
     (dict(frac_bits=9), r"frac_bits 9 is outside \[0, 8\]"),
     (dict(params={"beta": 257, "threshold": 1}), r"beta 257 is outside \[0, 256\]"),
     (dict(params={"beta": 1, "threshold": 1.5}), "threshold must be an integer"),
-    (dict(params={"beta": 1, "threshold": 1, "a": 2}), r"lif params must be exactly \['beta', 'threshold'\]; unknown \['a'\]"),
+    (dict(params={"beta": 1, "threshold": 1, "a": 2}),
+     r"lif params must be exactly \['beta', 'threshold', 'v_init'\]; unknown \['a'\]"),
+    (dict(params={"beta": 1, "threshold": 1, "v_init": 32768}), r"v_init 32768 is outside \[-32768, 32767\]"),
+    (dict(params={"beta": 1, "threshold": 1, "v_init": True}), "v_init must be an integer"),
 ])
 def test_out_of_range_layers_are_refused_naming_the_limit(fields, message):
     with pytest.raises(ArtifactError, match="layer 0: " + message):

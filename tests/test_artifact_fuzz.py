@@ -50,5 +50,5 @@ def test_the_mutations_reach_every_check_of_the_loader():
     for check in ("checksum mismatch", "too short", "not a pynq-snn artifact", "artifact format version",
                   "truncated", "not valid UTF-8 JSON", "nested deeper than", "too many digits", "duplicate key",
                   "unknown key", "missing key", "must be an integer", "is outside", "unexplained bytes",
-                  "encoding", "not valid JSON", "offset must be"):
+                  "encoding", "not valid JSON", "offset must be", "missing ['v_init']"):
         assert check in text, f"no mutation reached the check {check!r}"

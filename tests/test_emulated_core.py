@@ -396,7 +396,7 @@ def one_layer_image(weights, neuron="lif", weight_shift=0, frac_bits=0, lanes=8)
     return stream.pack_network(Artifact(layer.n_in, (layer,), {"kind": "raster", "steps": 1}, {}), lanes)
 
 
-@pytest.mark.parametrize("what", ["weight -8", "LIF v_init", "Izhikevich shift 16"])
+@pytest.mark.parametrize("what", ["weight -8", "Izhikevich shift 16"])
 def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
     core = EmulatedCore(SMALL_BUILD)
     artifact, spikes = network_case()
@@ -404,9 +404,6 @@ def test_an_image_outside_the_artifact_formats_raises_and_changes_nothing(what):
     if what == "weight -8":
         image = one_layer_image([[1, 2]])
         image[-1] = 0x8
-    elif what == "LIF v_init":
-        image = one_layer_image([[1, 2]])
-        image[3] |= 5 << 16
     else:
         image = one_layer_image([[1, 2]], "izhikevich", weight_shift=15, frac_bits=8)
         image[2] = int(image[2]) & ~(0x1F << 8 | 0xF << 4) | 16 << 8  # Q = 16, F = 0

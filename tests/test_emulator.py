@@ -6,8 +6,9 @@ from pynq_snn.overlay.artifact import Artifact, Layer
 from pynq_snn.overlay.emulator import emulate
 
 
-def one_neuron(weight: int, beta: int, threshold: int, frac_bits: int = 0, steps: int = 5) -> Artifact:
-    layer = Layer("lif", np.array([[weight]], dtype=np.int8), 0, frac_bits, {"beta": beta, "threshold": threshold})
+def one_neuron(weight: int, beta: int, threshold: int, frac_bits: int = 0, steps: int = 5, v_init: int = 0) -> Artifact:
+    layer = Layer("lif", np.array([[weight]], dtype=np.int8), 0, frac_bits,
+                  {"beta": beta, "threshold": threshold, "v_init": v_init})
     return Artifact(n_inputs=1, layers=(layer,), encoding={"kind": "raster", "steps": steps}, meta={})
 
 
@@ -22,6 +23,23 @@ def test_integrate_fire_and_delayed_subtractive_reset():
     result = run(one_neuron(7, 256, 10, frac_bits=1), [1, 1, 0, 0, 1])
     assert result.output_spikes[:, 0, 0].tolist() == [1, 1, 0, 0, 1]
     assert result.final_states[0]["v"].tolist() == [[22]]
+
+
+def test_the_membrane_starts_every_sample_at_v_init():
+    # theta = 10, v_init = 5 (theta / 2), no leak, I = 7: 5 + 7 = 12 fires; 12 + 7 - 10 = 9; 9 + 0 = 9
+    artifact = one_neuron(7, 256, 10, steps=3, v_init=5)
+    spikes = np.array([[1, 1], [1, 0], [0, 0]], dtype=np.uint8).reshape(3, 2, 1)  # two samples
+    result = emulate(artifact, spikes)
+    assert result.output_spikes[:, :, 0].T.tolist() == [[1, 0, 0], [1, 0, 0]]
+    assert result.final_states[0]["v"].ravel().tolist() == [9, 2]  # sample 1: 12, 12 - 10 = 2, 2
+
+
+def test_a_membrane_that_starts_above_the_threshold_is_reset_at_step_0():
+    # s[-1] = v_init > theta: v_init = 15, theta = 10, beta_q = 128: (128 * 15 >> 8) + 0 - 10 = -3
+    result = run(one_neuron(7, 128, 10, steps=1, v_init=15), [0])
+    assert result.output_spikes.sum() == 0 and result.final_states[0]["v"].item() == -3
+    # at the threshold itself there is no previous spike: 7 + 0 - 0 = 7
+    assert run(one_neuron(7, 128, 14, steps=1, v_init=14), [0]).final_states[0]["v"].item() == 7
 
 
 def test_comparator_is_strict():

@@ -38,6 +38,7 @@ def random_layer(rng: np.random.Generator, n_in: int, n_out: int, neuron: str) -
         params = {
             "beta": int(rng.integers(0, formats.BETA_ONE + 1)),
             "threshold": int(rng.integers(formats.THRESHOLD_MIN, formats.THRESHOLD_MAX + 1)),
+            "v_init": int(rng.integers(formats.STATE_MIN, formats.STATE_MAX + 1)),
         }
         shift = int(rng.integers(formats.WEIGHT_SHIFT_MIN, formats.WEIGHT_SHIFT_MAX + 1))
         return Layer("lif", weights, shift, frac_bits, params)
@@ -77,7 +78,7 @@ def expected_image(artifact: Artifact, lanes: int) -> list:
         p = layer.params
 
         def field(name):
-            return (p[name] if izh else 0) % 65536
+            return (p[name] if izh or name == "v_init" else 0) % 65536
 
         d = [0] * 8
         d[0] = layer.n_in + layer.n_out * 65536
@@ -135,6 +136,7 @@ def test_descriptors_decode_to_the_layer_fields(seed):
                    "b1": hi[5], "b2": lo[6], "b3": hi[6], "c": lo[7], "d": hi[7]}
         if layer.neuron == "lif":
             assert (model, square_shift, beta) == (0, 0, layer.params["beta"])
+            assert decoded.pop("v_init") == layer.params["v_init"]
             assert set(decoded.values()) == {0}, "fields LIF does not use are 0"
         else:
             assert (model, square_shift, beta) == (1, layer.weight_shift + layer.frac_bits, 0)

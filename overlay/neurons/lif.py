@@ -8,9 +8,12 @@ layer"), all quantities in state LSBs of ``2**-(weight_shift + frac_bits)``::
     v[t]   = sat16(leak + drive[t] - reset)         # drive = I << F
     s[t]   = v[t] > theta
 
-``v[-1] = 0`` and ``s[-1] = 0``. This module is the emulator's only copy of the
-update. The state tuple is ``(v, s)``: ``v`` is the neuron's one register; ``s``
-caches the comparison of the previous step so that it is not computed twice.
+``v[-1] = v_init`` (the layer's initial membrane, any 16-bit value) and so
+``s[-1] = v_init > theta``: a sample that starts above the threshold is reset at
+step 0, as the IP's comparator on ``v[t-1]`` does. This module is the emulator's
+only copy of the update. The state tuple is ``(v, s)``: ``v`` is the neuron's one
+register; ``s`` caches the comparison of the previous step so that it is not
+computed twice.
 :data:`MODEL` is the model's descriptor (name ``"lif"``, hardware code 0).
 """
 from __future__ import annotations
@@ -27,9 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def initial_state(n_samples: int, layer: "Layer") -> Tuple[np.ndarray, np.ndarray]:
-    """A fresh sample: ``v`` int32 zeros and no previous spike, both [n_samples, n_out]."""
-    shape = (n_samples, layer.n_out)
-    return np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=bool)
+    """A fresh sample: ``v = v_init`` (int32) and ``s = v_init > theta``, both [n_samples, n_out]."""
+    v = np.full((n_samples, layer.n_out), layer.params["v_init"], dtype=np.int32)
+    return v, v > layer.params["threshold"]
 
 
 def step(
@@ -43,7 +46,7 @@ def step(
         state: ``(v, s)``: v int32 [N, n] in state LSBs, s bool [N, n] the previous spikes.
         drive: the synaptic current shifted into state LSBs, ``I << F``, int32 [N, n].
         layer: the artifact layer; its params ``beta`` (beta_q, leak factor beta_q / 256)
-            and ``threshold`` (state LSBs).
+            and ``threshold`` (state LSBs); ``v_init`` enters through :func:`initial_state`.
 
     Returns:
         ``((v, s), s)`` with the new potentials and spikes bool [N, n].
@@ -65,17 +68,14 @@ def layer_problems(layer: "Layer") -> List[str]:
 
 
 def to_descriptor(layer: "Layer") -> Dict[str, int]:
-    """``beta`` (D1[24:16]) and ``threshold`` (D2[15:0]); the IP starts a LIF layer at ``v_init`` = 0."""
-    return {"beta": layer.params["beta"], "threshold": layer.params["threshold"]}
+    """``beta`` (D1[24:16]), ``threshold`` (D2[15:0]) and ``v_init`` (D2[31:16])."""
+    return {name: layer.params[name] for name in ("beta", "threshold", "v_init")}
 
 
 def from_descriptor(fields: Mapping[str, int], frac_bits: int) -> Tuple[int, Dict[str, int]]:
-    """``(0, {"beta", "threshold"})``: the image does not carry a LIF layer's weight shift, and the
-    LIF arithmetic in state LSBs does not depend on it. The IP starts a LIF layer at the
-    descriptor's ``v_init``, an artifact at 0: a non-zero ``v_init`` raises ValueError."""
-    if fields["v_init"]:
-        raise ValueError(f"a LIF layer with v_init {fields['v_init']}: the IP starts it there, an artifact at 0")
-    return 0, {"beta": fields["beta"], "threshold": fields["threshold"]}
+    """``(0, {"beta", "threshold", "v_init"})``: the image does not carry a LIF layer's weight
+    shift, and the LIF arithmetic in state LSBs does not depend on it."""
+    return 0, {name: fields[name] for name in ("beta", "threshold", "v_init")}
 
 
 def descriptor_problems(fields: Mapping[str, int]) -> List[Tuple[int, str]]:
@@ -91,7 +91,9 @@ MODEL = NeuronModel(
     params={
         "beta": (0, formats.BETA_ONE),
         "threshold": (formats.THRESHOLD_MIN, formats.THRESHOLD_MAX),
+        "v_init": (formats.STATE_MIN, formats.STATE_MAX),
     },
+    defaults={"v_init": 0},
     state_names=("v",),
     initial_state=initial_state,
     step=step,

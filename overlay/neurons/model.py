@@ -53,6 +53,9 @@ class NeuronModel:
             descriptor word (0..7) that carries it.
         why_high: parameter name -> why a value above its range cannot run, for the
             error that refuses one (empty where the range is the field's).
+        defaults: parameter name -> the value a layer that omits the parameter takes:
+            the parameters added after the artifact's format version 1 (LIF ``v_init``),
+            which files of that version lack.
     """
 
     name: str
@@ -66,6 +69,7 @@ class NeuronModel:
     from_descriptor: Callable[[Mapping[str, int], int], Tuple[int, Dict[str, int]]]
     descriptor_problems: Callable[[Mapping[str, int]], List[Tuple[int, str]]]
     why_high: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def capability_bit(self) -> int:

@@ -54,7 +54,22 @@ def _lif_params(rng, fan_in: int, frac_bits: int) -> dict:
         threshold = int(rng.integers(1, max(2, drive_scale // 4)))
     else:
         threshold = int(rng.integers(1, formats.STATE_MAX + 1))
-    return {"beta": int(rng.integers(0, formats.BETA_ONE + 1)), "threshold": min(threshold, formats.THRESHOLD_MAX)}
+    threshold = min(threshold, formats.THRESHOLD_MAX)
+    return {"beta": int(rng.integers(0, formats.BETA_ONE + 1)), "threshold": threshold,
+            "v_init": _lif_v_init(rng, threshold)}
+
+
+def _lif_v_init(rng, threshold: int) -> int:
+    """The initial membrane: 0, theta / 2 (a converted network's), around the threshold (above
+    it too, where step 0 resets), or anywhere in the 16-bit field, a quarter of the time each."""
+    style = int(rng.integers(4))
+    if style == 0:
+        return 0
+    if style == 1:
+        return threshold // 2
+    if style == 2:
+        return int(rng.integers(-threshold, min(2 * threshold, formats.STATE_MAX) + 1))
+    return int(rng.integers(formats.STATE_MIN, formats.STATE_MAX + 1))
 
 
 def _izhikevich_params(rng, q: int) -> dict:
