@@ -97,13 +97,18 @@ def frac_bits_for(scale: float, weight_shift: int, fan_in: int) -> int:
     return chosen
 
 
-def lif_format(weight_shift: int, fan_in: int, beta: float, threshold: float) -> LayerFormat:
-    """A LIF layer's integers: ``F`` from the threshold, ``beta_q = round(beta * 256)``."""
+def lif_format(weight_shift: int, fan_in: int, beta: float, threshold: float, init_mem: float = 0.0) -> LayerFormat:
+    """A LIF layer's integers: ``F`` from the threshold, ``beta_q = round(beta * 256)``,
+    ``theta = round(threshold * 2**(e+F))`` and the initial membrane
+    ``v_init = round(init_mem * 2**(e+F))`` saturated to 16 bits (:func:`level_lsb`), so
+    ``init_mem = threshold / 2`` gives ``v_init = theta / 2`` wherever ``theta`` is even."""
     frac_bits = frac_bits_for(threshold, weight_shift, fan_in)
     beta_q = min(max(round_half_up(beta * formats.BETA_ONE), 0), formats.BETA_ONE)
-    return LayerFormat(
-        weight_shift, frac_bits, {"beta": beta_q, "threshold": threshold_lsb(threshold, weight_shift, frac_bits)}
-    )
+    return LayerFormat(weight_shift, frac_bits, {
+        "beta": beta_q,
+        "threshold": threshold_lsb(threshold, weight_shift, frac_bits),
+        "v_init": level_lsb(init_mem, weight_shift, frac_bits),
+    })
 
 
 def izhikevich_frac_bits(weight_shift: int, fan_in: int, scale: float) -> int:

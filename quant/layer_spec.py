@@ -6,12 +6,13 @@ layers): a graph read by :func:`~.nir_in.from_nir`, a model converted by
 :func:`~.from_snntorch.from_snntorch`. One spec per layer, JSON-able::
 
     {"n_in": int, "n_out": int, "gain_shift": int, "neuron": neuron}
-    neuron = {"model": "lif", "beta": float, "threshold": float}
+    neuron = {"model": "lif", "beta": float, "threshold": float, "init_mem": float}
            | {"model": "izhikevich", "params": {"a1": float, ..., "u_init": float},
               "scale": float, "learn": bool}
 
 ``model`` is the IP's name of the neuron model (``hardware``); ``beta`` is per timestep
-in [0, 1], ``threshold`` and the Izhikevich levels are in units of the synaptic current
+in [0, 1], ``threshold``, the LIF's initial membrane ``init_mem`` (0 where a spec lacks
+it, as specs written before it do) and the Izhikevich levels are in units of the synaptic current
 (of ``v`` for Izhikevich), ``scale`` is the largest level the state holds, which fixes the
 layer's fixed point. The state dict restores the weights and any learned value. The
 surrogate gradient is not recorded: a rebuilt network trains with ``atan``.
@@ -30,7 +31,8 @@ from .qlif import QuantLIF
 
 
 def _lif_spec(neuron: QuantLIF) -> dict:
-    return {"model": "lif", "beta": float(neuron.beta), "threshold": float(neuron.threshold)}
+    return {"model": "lif", "beta": float(neuron.beta), "threshold": float(neuron.threshold),
+            "init_mem": neuron.init_mem}
 
 
 def _izhikevich_spec(neuron: QuantIzhikevich) -> dict:
@@ -40,7 +42,8 @@ def _izhikevich_spec(neuron: QuantIzhikevich) -> dict:
 
 
 def _lif(spec: dict) -> QuantLIF:
-    return QuantLIF(beta=float(spec["beta"]), threshold=float(spec["threshold"]))
+    return QuantLIF(beta=float(spec["beta"]), threshold=float(spec["threshold"]),
+                    init_mem=float(spec.get("init_mem", 0.0)))
 
 
 def _izhikevich(spec: dict) -> QuantIzhikevich:
@@ -72,7 +75,7 @@ def network_from_specs(specs: List[dict]) -> QuantSpikingNetwork:
         >>> model = QuantSpikingMLP(NetworkConfig(sizes=[4, 3, 2], beta=0.5))
         >>> specs = layer_specs(model)
         >>> specs[0]
-        {'n_in': 4, 'n_out': 3, 'gain_shift': 0, 'neuron': {'model': 'lif', 'beta': 0.5, 'threshold': 1.0}}
+        {'n_in': 4, 'n_out': 3, 'gain_shift': 0, 'neuron': {'model': 'lif', 'beta': 0.5, 'threshold': 1.0, 'init_mem': 0.0}}
         >>> rebuilt = network_from_specs(specs)
         >>> rebuilt.load_state_dict(model.state_dict())
         <All keys matched successfully>

@@ -1,8 +1,8 @@
 """The promise: the quantized torch model and the emulator agree integer for integer.
 
-Seeded random networks of varied depth, width, neuron model per layer (LIF,
-normalized and standard Izhikevich with perturbed presets), weight scale and input
-rate are exported and run on both; output spikes, every layer's raster and every
+Seeded random networks of varied depth, width, neuron model per layer (LIF with
+an initial membrane, normalized and standard Izhikevich with perturbed presets),
+weight scale and input rate are exported and run on both; output spikes, every layer's raster and every
 final state (v, and u for Izhikevich) must be identical. Neither side calls the
 other: the torch model runs Brevitas's weights through ``quant/qlif.py`` and
 ``quant/qizhikevich.py``, the emulator runs the artifact's integers through
@@ -37,8 +37,11 @@ def random_layer(rng, n_in: int, n_out: int, kind: str) -> QuantSpikingLinear:
     """A layer of model ``kind`` with random parameters and weights of a random scale."""
     gain_shift = NEURONS[kind].gain_shift
     if kind == "lif":
-        neuron = QuantLIF(beta=float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
-                          threshold=float(10 ** rng.uniform(-1.5, 0.7)))
+        threshold = float(10 ** rng.uniform(-1.5, 0.7))
+        # the initial membrane: 0, threshold / 2 (a converted network's), around the threshold, or saturated
+        start = float(rng.choice([0.0, 0.5, rng.uniform(-2, 2), rng.uniform(-300, 300)]))
+        neuron = QuantLIF(beta=float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])), threshold=threshold,
+                          init_mem=start * threshold)
         scale = 10 ** rng.uniform(-2, 0.5)
     else:
         params = random_izhikevich(rng, kind)
@@ -79,17 +82,22 @@ def test_quantized_model_equals_emulator_on_random_networks(seed):
 
 
 def test_random_cases_reach_saturation_and_spiking():
-    """The random cases exercise the edges: saturated states and busy layers occur."""
+    """The random cases exercise the edges: saturated states and busy layers occur, and LIF
+    layers that start at theta / 2 and above the threshold."""
     saturated = {"lif": 0, "izhikevich": 0}
     busy = {"lif": 0, "izhikevich": 0}
-    for seed in range(40):
+    starts = {"half": 0, "above": 0}
+    for seed in range(60):
         model, artifact, spikes = random_network(seed)
         result = emulate(artifact, spikes)
         for layer, n_spikes, final in zip(artifact.layers, result.counts.spikes, result.final_states):
             states = np.concatenate([v.ravel() for v in final.values()])
             saturated[layer.neuron] += int(np.any(np.abs(states) >= formats.STATE_MAX))
             busy[layer.neuron] += int(n_spikes > 0)
-    assert min(saturated.values()) > 0 and min(busy.values()) > 10
+            if layer.neuron == "lif":
+                starts["half"] += 2 * layer.params["v_init"] == layer.params["threshold"]
+                starts["above"] += layer.params["v_init"] > layer.params["threshold"]
+    assert min(saturated.values()) > 0 and min(busy.values()) > 15 and min(starts.values()) > 2
 
 
 def test_artifact_bytes_roundtrip_keeps_bit_exactness():

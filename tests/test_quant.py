@@ -6,6 +6,7 @@ import torch
 from pynq_snn.overlay import formats
 from pynq_snn.quant.fixed_point import floor_ste, lif_format, round_half_up, weight_shift_from_scale
 from pynq_snn.quant.network import QuantSpikingMLP
+from pynq_snn.quant.qlif import QuantLIF
 from pynq_snn.training.network import NetworkConfig, SpikingMLP
 
 
@@ -91,3 +92,46 @@ def test_export_refuses_a_lif_threshold_that_saturates_and_could_never_fire():
     assert model.layers[0].integer_format().params["threshold"] == formats.STATE_MAX
     with pytest.raises(ArtifactError, match=r"layer 0: threshold 32767 is outside \[1, 32766\] .* never fires"):
         to_artifact(model, {"kind": "raster", "steps": 4})
+
+
+def test_an_initial_membrane_of_half_the_threshold_is_theta_over_2_wherever_theta_is_even():
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        shift, fan_in = int(rng.integers(-2, 10)), int(rng.integers(1, 1025))
+        threshold = float(10 ** rng.uniform(-2, 1))
+        fmt = lif_format(shift, fan_in, 0.9, threshold, init_mem=threshold / 2)
+        theta, v_init = fmt.params["threshold"], fmt.params["v_init"]
+        assert abs(2 * v_init - theta) <= 1 and (theta % 2 or 2 * v_init == theta)
+        assert fmt.params == {**lif_format(shift, fan_in, 0.9, threshold).params, "v_init": v_init}
+
+
+def test_an_initial_membrane_saturates_to_the_state_field():
+    assert lif_format(0, 1, 0.9, 1.0, init_mem=-1000.0).params["v_init"] == formats.STATE_MIN
+    assert lif_format(0, 1, 0.9, 1.0, init_mem=1000.0).params["v_init"] == formats.STATE_MAX
+    with pytest.raises(ValueError, match="init_mem must be a finite number"):
+        QuantLIF(0.9, 1.0, init_mem=float("nan"))
+
+
+def test_every_sample_starts_at_the_initial_membrane():
+    from pynq_snn.quant.network import QuantSpikingLinear
+
+    torch.manual_seed(0)
+    layer = QuantSpikingLinear(2, 3, QuantLIF(beta=1.0, threshold=1.0, init_mem=-0.75))
+    v_init = layer.integer_format().params["v_init"]
+    assert v_init == -3 * 2 ** (layer.weight_shift() + layer.integer_format().frac_bits) // 4
+    _, moved = layer(torch.ones(3, 5, 2))
+    assert not torch.equal(moved["v"], torch.full((5, 3), float(v_init)))
+    spikes, state = layer(torch.zeros(4, 5, 2))  # a new sample, no input: v stays where it starts
+    assert spikes.sum() == 0 and torch.equal(state["v"], torch.full((5, 3), float(v_init)))
+
+
+def test_the_initial_membrane_survives_the_layer_spec():
+    from pynq_snn.quant.layer_spec import layer_specs, network_from_specs
+    from pynq_snn.quant.network import QuantSpikingLinear, QuantSpikingNetwork
+
+    model = QuantSpikingNetwork([QuantSpikingLinear(3, 2, QuantLIF(0.5, 2.0, init_mem=1.0))])
+    specs = layer_specs(model)
+    assert specs[0]["neuron"]["init_mem"] == 1.0
+    assert network_from_specs(specs).layers[0].neuron.init_mem == 1.0
+    del specs[0]["neuron"]["init_mem"]  # a spec written before the initial membrane
+    assert network_from_specs(specs).layers[0].neuron.init_mem == 0.0
