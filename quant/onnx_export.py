@@ -33,8 +33,9 @@ layer's registers and its previous spikes ``s[t-1]``. Per layer and step:
 
 Every ``Clip`` saturates to the 16-bit state, [-32768, 32767]; every division is
 by a power of two, hence exact, and ``Floor`` makes it the contract's arithmetic
-right shift. At ``t = -1`` the registers hold ``0`` (LIF) or ``v_init, u_init``
-(Izhikevich) and ``s[-1] = 0``.
+right shift. At ``t = -1`` the registers hold ``v_init`` (LIF) or ``v_init, u_init``
+(Izhikevich); ``s[-1] = v_init > theta`` for a LIF layer (the comparator on ``v[t-1]``)
+and ``s[-1] = 0`` for an Izhikevich layer (its first step never resets).
 
 Each neuron model's ops are written once, in one function of :data:`EMITTERS`,
 keyed by the model's name in the neuron registry (``overlay/neurons``), which also
@@ -100,11 +101,13 @@ class NeuronOps:
         dtype: numpy dtype of the registers in the graph: float32 where every value of
             the update is an integer below 2**24, float64 where products reach 2**47.
         initial: each register's value at ``t = -1``, in ``state_names`` order.
+        initial_fired: the previous spike ``s[-1]`` that step 0 sees.
         step: the update of one timestep, see :data:`Step`.
     """
 
     dtype: type
     initial: Tuple[int, ...]
+    initial_fired: bool
     step: Step
 
 
@@ -121,9 +124,10 @@ def _floor_shift(g: GraphBuilder, x: str, bits: int, dtype: type) -> str:
 
 def lif_ops(layer: Layer) -> NeuronOps:
     """The LIF update in float32: ``v[t] = sat16(((beta_q * v[t-1]) >> 8) + drive - theta * s[t-1])``,
-    ``s[t] = v[t] > theta``; ``|beta_q * v| <= 2**23`` and the sum obeys the accumulator bound."""
+    ``s[t] = v[t] > theta`` from ``v[-1] = v_init``, ``s[-1] = v_init > theta``; ``|beta_q * v| <= 2**23``
+    and the sum obeys the accumulator bound."""
     dtype = np.float32
-    beta, theta = layer.params["beta"], layer.params["threshold"]
+    beta, theta, v_init = layer.params["beta"], layer.params["threshold"], layer.params["v_init"]
 
     def step(g: GraphBuilder, drive: str, registers: Sequence[str], fired: str) -> Tuple[List[str], str]:
         (v,) = registers
@@ -132,7 +136,7 @@ def lif_ops(layer: Layer) -> NeuronOps:
         v = _saturate(g, g.op("Sub", g.op("Add", leak, drive), reset), dtype)
         return [v], g.op("Greater", v, g.const(theta, dtype))
 
-    return NeuronOps(dtype, (0,), step)
+    return NeuronOps(dtype, (v_init,), v_init > theta, step)
 
 
 def izhikevich_ops(layer: Layer) -> NeuronOps:
@@ -162,7 +166,7 @@ def izhikevich_ops(layer: Layer) -> NeuronOps:
         u_new = _saturate(g, plus(u, du, g.const(p["b3"], dtype)), dtype)
         return [v_new, u_new], g.op("Greater", v_new, g.const(p["threshold"], dtype))
 
-    return NeuronOps(dtype, (p["v_init"], p["u_init"]), step)
+    return NeuronOps(dtype, (p["v_init"], p["u_init"]), False, step)
 
 
 #: Every neuron model's ops, by its name in the registry (``MODELS``).
@@ -208,7 +212,7 @@ def to_onnx(artifact: Artifact) -> onnx.ModelProto:
             initial.append(main.op("Expand", main.const(value, ops.dtype), shape))
             registers.append(f"step/layer{index}_{name}")
             body_inputs.append(helper.make_tensor_value_info(registers[-1], elem, ["N", n_out]))
-        initial.append(main.op("Expand", main.const(False, np.bool_), shape))
+        initial.append(main.op("Expand", main.const(ops.initial_fired, np.bool_), shape))
         fired = f"step/layer{index}_fired"
         body_inputs.append(helper.make_tensor_value_info(fired, _BOOL, ["N", n_out]))
 
