@@ -9,6 +9,9 @@ is trained on (:func:`~pynq_snn.overlay.encoding.encode_batches`: the same spike
 encoding the whole shuffled split at once), so memory holds one batch of spikes,
 whatever the split's size and T.
 
+The inputs and labels go to the model's device (``pynq_snn/devices.py``), where the
+model computes; accuracies and losses come back as Python numbers.
+
 Progress: a tqdm bar per epoch on a terminal; elsewhere (a log file, CI) one line per
 epoch on stderr instead of the bar's fragments.
 """
@@ -24,6 +27,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..devices import model_device
 from ..overlay.encoding import Encoding, encode_batches
 from .data import Split
 
@@ -63,7 +67,8 @@ def fit(
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    labels = torch.as_tensor(split.y, dtype=torch.long)
+    device = model_device(model)
+    labels = torch.as_tensor(split.y, dtype=torch.long).to(device)
     history = []
     for epoch in range(epochs):
         start = time.perf_counter()
@@ -75,7 +80,7 @@ def fit(
         bar = tqdm(zip(range(0, len(order), batch_size), batches), desc=title, leave=False, mininterval=1.0,
                    total=-(-len(order) // batch_size), disable=not (progress and _is_terminal()))
         for begin, spikes in bar:
-            x = torch.from_numpy(spikes).float()
+            x = torch.from_numpy(spikes).to(device).float()
             y = labels[order[begin : begin + batch_size]]
             out = model(x).spikes
             loss = spike_count_loss(out, y)
@@ -103,9 +108,9 @@ def _is_terminal() -> bool:
 def evaluate(model: nn.Module, spikes: np.ndarray, labels: np.ndarray, batch_size: int = 512) -> float:
     """Accuracy of ``model`` on encoded spikes uint8 [T, N, C] with labels [N]."""
     model.eval()
-    correct = 0
+    correct, device = 0, model_device(model)
     for begin in range(0, spikes.shape[1], batch_size):
-        x = torch.from_numpy(spikes[:, begin : begin + batch_size]).float()
-        pred = predict_counts(model(x).spikes).numpy()
+        x = torch.from_numpy(spikes[:, begin : begin + batch_size]).to(device).float()
+        pred = predict_counts(model(x).spikes).cpu().numpy()
         correct += int((pred == labels[begin : begin + batch_size]).sum())
     return correct / len(labels)
