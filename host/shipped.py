@@ -15,14 +15,16 @@ SHIPPED = Path(notebooks.__file__).resolve().parent
 
 
 def shipped_file(name) -> Path:
-    """``name`` when it is a file, else the shipped file of that name (a bare name only).
+    """``name`` as a path when it is a file or names a folder; else, for a bare name, the
+    shipped file of that name.
 
-    FileNotFoundError, one line, when neither exists, listing the shipped files.
+    FileNotFoundError, one line listing the shipped files, for a bare name found in
+    neither place; any other path is the caller's to open and refuse.
     """
     path = Path(name)
-    if path.is_file():
+    if path.is_file() or path.name != str(name):
         return path
-    if path.name == str(name) and (SHIPPED / path.name).is_file():
+    if (SHIPPED / path.name).is_file():
         return SHIPPED / path.name
     offered = ", ".join(sorted(p.name for p in SHIPPED.iterdir() if p.suffix in (".snn", ".npz")))
-    raise FileNotFoundError(f"no file {name} (nor among the files shipped with pynq-snn: {offered})")
+    raise FileNotFoundError(f"{name} not found here nor among the files shipped with pynq-snn: {offered}")

@@ -1,10 +1,11 @@
-"""Command line: ``pynq-snn {train,export,import,run,verify,info,demo,sweep}``.
+"""Command line: ``pynq-snn {train,export,import,run,encode,verify,info,demo,sweep}``.
 
 Every command that reads data takes ``--data`` and ``--data-seed`` (the data set
 and its train/test split, one default for all commands) and ``--seed`` (weight
 initialization, shuffling and spike-encoding draws). ``--json`` prints one JSON
 object on the last line. Errors print one line naming the problem and exit with
-status 2; ``verify`` exits with 1 when any integer differs.
+status 2; ``verify`` exits with 1 when any integer differs. A command whose extra
+is not installed (on the board: train, export, verify, ...) says which one, exit 2.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from . import __version__
 from .cli_sweep import add_parser as add_sweep_parser
+from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
@@ -181,16 +183,38 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"its train/test split (default: the graph's record, else {DEFAULT_DATA_SEED})")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("run", help="run an artifact over the test split: emulator, or the IP through its driver")
-    p.add_argument("artifact")
+    p = sub.add_parser("run", help="run an artifact over the test split, or over encoded inputs (--inputs): "
+                                   "emulator, or the IP through its driver")
+    p.add_argument("artifact", help="the .snn file (a bare name not found here: the one shipped with pynq-snn)")
     _add_data_options(p, required=False)
+    p.add_argument("--inputs", metavar="FILE.npz", default=None,
+                   help="encoded inputs instead of a data set: spikes uint8 [T, N, C] (or spikes_packed and shape), "
+                        "optional labels [N]; pynq-snn encode writes one (a bare name not found here: the one "
+                        "shipped with pynq-snn)")
     p.add_argument("--energy-model", default="neuromorphic", help="energy preset (default neuromorphic)")
     p.add_argument("--batch-size", type=_int_in(1), default=1024,
                    help="samples the emulator takes at once (default 1024; fewer where T is long, to keep the "
                         "working set within its bound)")
     p.add_argument("--device", choices=("auto", "board", "emulator"),
                    help="also run through the IP's driver: the board, the emulated device, or the board when "
-                        "there is one (auto); reports its cycles and latency and checks its predictions")
+                        "there is one (auto; the default with --inputs); reports its cycles and latency and checks "
+                        "its predictions")
+    p.add_argument("--bitstream", default="snn.bit",
+                   help="the overlay's .bit (its .hwh beside it) for the board: a path or a name in pynq-snn's "
+                        "bitstreams folder (default snn.bit)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("encode", help="write a data set's test split as encoded inputs (.npz) for run --inputs, "
+                                      "on a machine without the data set's libraries")
+    p.add_argument("artifact", nargs="?", default=None,
+                   help="encode as this artifact's network reads: its encoding, timesteps and data set "
+                        "(the inputs run ARTIFACT --data ... runs)")
+    _add_data_options(p, required=False)
+    p.add_argument("--encoding", choices=tuple(ENCODINGS), default=None,
+                   help="without an artifact: how intensities become spikes (default: the data set's)")
+    p.add_argument("--steps", type=_int_in(1), default=None,
+                   help="without an artifact: timesteps per sample (default: the data set's)")
+    p.add_argument("--out", required=True, help="the .npz file to write (e.g. spikes.npz)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("verify", help="compare the quantized torch model (or an ONNX model) with the emulator, "
@@ -204,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("info", help="topology, neuron models, bit widths and memory use against the IP's capacity")
-    p.add_argument("artifact")
+    p.add_argument("artifact", help="the .snn file (a bare name not found here: the one shipped with pynq-snn)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("demo", help="the whole chain on the embedded default data: train, export, run, verify")
@@ -312,18 +336,14 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _test_batches(artifact, data: Optional[str], data_seed: int, seed: int, batch_size: int,
-                  data_dir: Optional[str] = None, bytes_per_sample: int = 0):
-    """The artifact's data set (or ``data``) and its test split encoded with the artifact's encoding,
-    in batches: ``(name, samples, batches)``, ``batches`` yielding ``(spikes [T, n, C], labels [n])``.
+def _artifact_dataset(artifact, data: Optional[str], data_seed: int, data_dir: Optional[str] = None):
+    """The artifact's data set (or ``data``) for ``data_seed``, as the artifact reads it:
+    ``(name, dataset, encoding)``, the encoding the artifact's.
 
-    A batch holds at most ``batch_size`` samples and a quarter of the working set, counting the
-    encoded spikes and ``bytes_per_sample`` more per sample (what the caller holds for it). The
-    data set must be as wide as the artifact's input and encoded as it is (ValueError otherwise).
+    The data set must be as wide as the artifact's input and encoded as it is (ValueError otherwise).
     """
-    from .overlay.encoding import Encoding, encode_batches
+    from .overlay.encoding import Encoding
     from .overlay.quote import quote
-    from .overlay.working_set import WORKING_SET_BYTES, samples_per_chunk
     from .training.data import load_dataset
 
     data = data or artifact.meta.get("data")
@@ -341,6 +361,21 @@ def _test_batches(artifact, data: Optional[str], data_seed: int, seed: int, batc
     if dataset.n_inputs != artifact.n_inputs:
         raise ValueError(f"the artifact takes {artifact.n_inputs} input channels, {data} has {dataset.n_inputs}: "
                          "pass the --data it was trained on")
+    return data, dataset, encoding
+
+
+def _test_batches(artifact, data: Optional[str], data_seed: int, seed: int, batch_size: int,
+                  data_dir: Optional[str] = None, bytes_per_sample: int = 0):
+    """The artifact's data set (or ``data``) and its test split encoded with the artifact's encoding,
+    in batches: ``(name, samples, batches)``, ``batches`` yielding ``(spikes [T, n, C], labels [n])``.
+
+    A batch holds at most ``batch_size`` samples and a quarter of the working set, counting the
+    encoded spikes and ``bytes_per_sample`` more per sample (what the caller holds for it).
+    """
+    from .overlay.encoding import encode_batches
+    from .overlay.working_set import WORKING_SET_BYTES, samples_per_chunk
+
+    data, dataset, encoding = _artifact_dataset(artifact, data, data_seed, data_dir)
     per_sample = artifact.n_steps * artifact.n_inputs + bytes_per_sample
     n_samples = len(dataset.test.y)
     size = min(batch_size, samples_per_chunk(n_samples, per_sample, WORKING_SET_BYTES // 4,
@@ -350,48 +385,119 @@ def _test_batches(artifact, data: Optional[str], data_seed: int, seed: int, batc
     return data, n_samples, zip(spikes, labels)
 
 
+def _input_batches(artifact, path: str, batch_size: int):
+    """The encoded inputs in the file ``path`` in batches: ``(file, samples, batches)`` as
+    :func:`_test_batches` gives them, labels None when the file has none."""
+    from .host.evaluate import check_batch_size
+    from .host.inputs import load_inputs
+    from .host.shipped import shipped_file
+    from .overlay.emulator import check_input
+
+    path = shipped_file(path)
+    inputs = load_inputs(path)
+    try:
+        check_input(artifact, inputs.spikes)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    n_samples, size = inputs.spikes.shape[1], check_batch_size(batch_size)
+    batches = ((inputs.spikes[:, first: first + size], None if inputs.labels is None else inputs.labels[first: first + size])
+               for first in range(0, n_samples, size))
+    return str(path), n_samples, batches
+
+
 def cmd_run(args) -> int:
     from .host.evaluate import run_batches
     from .host.report import report_lines
+    from .host.shipped import shipped_file
     from .overlay.artifact import load
     from .overlay.working_set import WORKING_SET_BYTES
 
-    artifact = load(args.artifact)
+    if args.inputs and args.data:
+        raise ValueError("--inputs and --data name two sources of inputs: give one")
+    artifact = load(shipped_file(args.artifact))
+    if args.inputs:  # the file is read and checked before a device is opened
+        source, n_samples, batches = _input_batches(artifact, args.inputs, args.batch_size)
+        what, data = f"inputs {source}", None
+    backend = args.device or ("auto" if args.inputs else None)
     device = None
-    if args.device:  # opened and loaded first: a missing board or a refused network stops before any work
+    if backend:  # opened and loaded before the data set: a missing board or a refused network stops before any work
         from .host.device import open_device
 
-        device = open_device(args.device)
+        device = open_device(backend, bitstream=args.bitstream)
         device.load(artifact)
-    data, n_samples, batches = _test_batches(artifact, args.data, args.data_seed, args.seed, args.batch_size,
-                                             args.data_dir)
+    if not args.inputs:
+        data, n_samples, batches = _test_batches(artifact, args.data, args.data_seed, args.seed, args.batch_size,
+                                                 args.data_dir)
+        what, source = f"data {data} (test split, {n_samples} samples)", None
     on_device = []
     if device is not None:  # each batch also goes through the device, as it comes
         batches = _also_on(device, batches, on_device)
     report = run_batches(artifact, batches, args.energy_model, WORKING_SET_BYTES // 2)
-    summary = {"artifact": str(args.artifact), "data": data, "backend": "emulator", **report.to_dict()}
-    lines = [f"backend: emulator, data {data} (test split, {report.n_samples} samples)"] + report_lines(report)
+    summary = {"artifact": str(args.artifact), "data": data, "inputs": source, "backend": "emulator",
+               **report.to_dict()}
+    if source is not None:
+        what += f" ({report.n_samples} samples{', labelled' if report.accuracy is not None else ', no labels'})"
+    lines = [f"backend: emulator, {what}"] + report_lines(report)
     if device is not None:
-        predictions = np.concatenate([r.predictions for r in on_device])
-        correct = sum(r.accuracy * len(r.predictions) for r in on_device)
-        cycles = sum(r.cycles for r in on_device)
-        ip_seconds, latency_s = sum(r.ip_seconds for r in on_device), sum(r.latency_s for r in on_device)
-        powers = [r.power_w for r in on_device if r.power_w is not None]
-        power_w = sum(powers) / len(powers) if powers else None
-        same = bool(np.array_equal(predictions, report.predictions))
-        summary["device"] = {"backend": on_device[0].backend, "accuracy": correct / n_samples, "cycles": cycles,
-                             "ip_seconds": ip_seconds, "latency_s": latency_s, "power_w": power_w,
-                             "predictions_equal_the_emulator": same}
-        power = f"{power_w:.2f} W" if power_w is not None else "not measured"
-        lines += [
-            f"device ({on_device[0].backend}):      accuracy {correct / n_samples:.2%}, predictions equal the "
-            f"emulator's: {'yes' if same else 'NO'}",
-            f"IP cycles:              {cycles} ({cycles / n_samples:.0f} per sample, "
-            f"{ip_seconds * 1e6 / n_samples:.1f} us per sample at the IP's clock)",
-            f"device latency:         {latency_s * 1e3:.1f} ms for the test split (host wall time); power {power}",
-        ]
+        summary["device"], device_lines = _device_summary(on_device, report)
+        lines += device_lines
     _emit(args, summary, lines)
-    return 0 if not args.device or summary["device"]["predictions_equal_the_emulator"] else 1
+    return 0 if device is None or summary["device"]["predictions_equal_the_emulator"] else 1
+
+
+def _device_summary(on_device: list, report) -> tuple:
+    """What the device's results over all batches add to a run's summary, and its lines: its
+    accuracy (None without labels), cycles, latency and power, and whether its predictions
+    equal the emulator's in ``report``."""
+    n_samples = report.n_samples
+    predictions = np.concatenate([r.predictions for r in on_device])
+    labelled = all(r.accuracy is not None for r in on_device)
+    accuracy = sum(r.accuracy * len(r.predictions) for r in on_device) / n_samples if labelled else None
+    cycles = sum(r.cycles for r in on_device)
+    ip_seconds, latency_s = sum(r.ip_seconds for r in on_device), sum(r.latency_s for r in on_device)
+    powers = [r.power_w for r in on_device if r.power_w is not None]
+    power_w = sum(powers) / len(powers) if powers else None
+    same = bool(np.array_equal(predictions, report.predictions))
+    backend = on_device[0].backend
+    summary = {"backend": backend, "accuracy": accuracy, "cycles": cycles, "ip_seconds": ip_seconds,
+               "latency_s": latency_s, "power_w": power_w, "predictions_equal_the_emulator": same}
+    power = f"{power_w:.2f} W" if power_w is not None else "not measured"
+    shown = f"accuracy {accuracy:.2%}" if accuracy is not None else "no labels"
+    return summary, [
+        f"device ({backend}):      {shown}, predictions equal the emulator's: {'yes' if same else 'NO'}",
+        f"IP cycles:              {cycles} ({cycles / n_samples:.0f} per sample, "
+        f"{ip_seconds * 1e6 / n_samples:.1f} us per sample at the IP's clock)",
+        f"device latency:         {latency_s * 1e3:.1f} ms for {n_samples} samples (host wall time); power {power}",
+    ]
+
+
+def cmd_encode(args) -> int:
+    from .host.inputs import save_inputs
+    from .host.shipped import shipped_file
+    from .overlay.artifact import load
+    from .training.data import encode_test_split, load_dataset
+
+    check_out_file(args.out)
+    if args.artifact is not None:
+        if args.encoding or args.steps:
+            raise ValueError("--encoding and --steps are the artifact's: leave them out, or the artifact")
+        data, dataset, encoding = _artifact_dataset(load(shipped_file(args.artifact)), args.data, args.data_seed, args.data_dir)
+    else:
+        if args.data is None:
+            raise ValueError("name the data set with --data, or an artifact whose data set to encode")
+        steps = {} if args.steps is None else {"steps": args.steps}
+        dataset = load_dataset(args.data, args.data_seed, args.data_dir, args.encoding, **steps)
+        data, encoding = args.data, dataset.encoding
+    spikes = encode_test_split(dataset, encoding, args.seed)
+    save_inputs(args.out, spikes, dataset.test.y, data=str(data), seed=args.seed, data_seed=args.data_seed)
+    steps, n_samples, channels = spikes.shape
+    _emit(args, {"inputs": str(args.out), "data": data, "encoding": encoding.to_dict(), "shape": list(spikes.shape),
+                 "seed": args.seed, "data_seed": args.data_seed}, [
+        f"encoded the test split of {data}: {n_samples} samples, {steps} timesteps, {channels} inputs, "
+        f"{encoding.kind} coding (seed {args.seed})",
+        f"wrote {args.out}",
+    ])
+    return 0
 
 
 def _also_on(device, batches, results: list):
@@ -462,8 +568,9 @@ def cmd_info(args) -> int:
     from .overlay import formats
     from .overlay.artifact import load
     from .overlay.core_build import DEFAULT_BUILD
+    from .host.shipped import shipped_file
 
-    artifact = load(args.artifact)
+    artifact = load(shipped_file(args.artifact))
     req, cap = artifact.requirements(), DEFAULT_BUILD
     layers = [
         {"index": i, "neuron": l.neuron, "n_in": l.n_in, "n_out": l.n_out, "weight_shift": l.weight_shift,
@@ -515,8 +622,8 @@ def cmd_sweep(args) -> int:
 
 
 COMMANDS = {
-    "train": cmd_train, "export": cmd_export, "import": cmd_import, "run": cmd_run, "verify": cmd_verify,
-    "info": cmd_info, "demo": cmd_demo, "sweep": cmd_sweep,
+    "train": cmd_train, "export": cmd_export, "import": cmd_import, "run": cmd_run, "encode": cmd_encode,
+    "verify": cmd_verify, "info": cmd_info, "demo": cmd_demo, "sweep": cmd_sweep,
 }
 
 
@@ -531,6 +638,12 @@ def one_line(error: BaseException) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     from .overlay.driver import DeviceError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((word for word in argv if not word.startswith("-")), None)
+    missing = None if {"-h", "--help"} & set(argv) else missing_extra(command)
+    if missing:  # before parsing: on the board, the answer to any use of a desktop command
+        print(f"pynq-snn {command}: error: {missing}", file=sys.stderr)
+        return EXIT_ERROR
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
