@@ -4,9 +4,9 @@ Each layer is a Brevitas ``QuantLinear`` (4-bit narrow-range weights in [-7, 7],
 power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias)
 followed by a quantized neuron (:class:`~.qlif.QuantLIF`,
 :class:`~.qizhikevich.QuantIzhikevich`) with the float neuron's call shape. The
-current ``I * 2**-e`` that Brevitas computes is moved into state LSBs by
-multiplying with ``2**(e+F)``, which is exact, so the forward pass *is* the integer
-arithmetic of the IP in training and in eval mode alike.
+current ``I * 2**-e`` of Brevitas's quantized weights is moved into state LSBs by
+scaling those weights with ``2**(e+F)``, which is exact, so the forward pass *is* the
+integer arithmetic of the IP in training and in eval mode alike.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import snntorch as snn
 import torch
 from brevitas.nn import QuantLinear
 from brevitas.quant import Int8WeightPerTensorFixedPoint
+from brevitas.quant_tensor import QuantTensor
 from torch import nn
+from torch.nn import functional
 
 from ..overlay import formats
 from ..training.network import NetworkConfig, SpikingMLP, SpikingNetwork, run_neuron
@@ -69,7 +71,11 @@ class QuantSpikingLinear(nn.Module):
     def weight_shift(self) -> int:
         """``e`` of the current the weights make: Brevitas's scale times the input gain
         ``2**gain_shift`` is ``2**-e``."""
-        return weight_shift_from_scale(float(self.linear.quant_weight().scale.detach()) * 2.0 ** self.gain_shift)
+        return self._shift_of(self.linear.quant_weight())
+
+    def _shift_of(self, weight: QuantTensor) -> int:
+        """:meth:`weight_shift` of the quantized weight ``weight``."""
+        return weight_shift_from_scale(float(weight.scale.detach()) * 2.0 ** self.gain_shift)
 
     def integer_weights(self) -> Tuple[torch.Tensor, int]:
         """Brevitas's own integer weights (int [n_out, n_in]) and the weight shift ``e``."""
@@ -80,8 +86,16 @@ class QuantSpikingLinear(nn.Module):
         return self.neuron.integer_format(self.weight_shift(), self.linear.in_features)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        state_shift = self.neuron.quantize(self.weight_shift(), self.linear.in_features)
-        return run_neuron(self.neuron, self.linear(x) * 2.0 ** (state_shift + self.gain_shift))
+        """``I = x @ (w_q * 2**(e+F+gain_shift)).T`` in state LSBs, then the neuron over the steps.
+
+        Brevitas quantizes the weight once per call; its scale gives ``e`` and its value
+        the product, as ``QuantLinear`` (no bias, no input or output quantizer) computes
+        it. Scaling the weight rather than the current by the power of two is exact in
+        float32, forward and backward.
+        """
+        weight = self.linear.quant_weight()
+        state_shift = self.neuron.quantize(self._shift_of(weight), self.linear.in_features)
+        return run_neuron(self.neuron, functional.linear(x, weight.value * 2.0 ** (state_shift + self.gain_shift)))
 
 
 class QuantSpikingNetwork(SpikingNetwork):

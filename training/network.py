@@ -83,12 +83,17 @@ def run_neuron(neuron: nn.Module, current: torch.Tensor) -> Tuple[torch.Tensor, 
     fresh sample. Returns the spikes [T, B, n] and the final state by name:
     ``neuron.STATE_NAMES``, or ``("v",)`` for snnTorch's one-state neurons
     (``snn.Leaky`` returns ``(spk, mem)``).
+
+    The steps are taken with ``unbind``: its backward stacks the T step gradients
+    once, where indexing ``current[t]`` would fill a zero gradient of the whole
+    [T, B, n] current for every step (T**2 work: a quarter of a 4-bit training step
+    of 784-512-10 at T=25, half of it at T=100).
     """
     neuron.reset_mem()
     state: tuple = ()
     spikes = []
-    for t in range(current.shape[0]):
-        spk, *state = neuron(current[t], *state)
+    for step in current.unbind(0):
+        spk, *state = neuron(step, *state)
         spikes.append(spk)
     return torch.stack(spikes), dict(zip(getattr(neuron, "STATE_NAMES", ("v",)), state))
 
