@@ -8,7 +8,9 @@
   in), exact in float32, so the floats carry the integers and the shift;
 * ``nir.LIF`` per LIF layer, mapped as snnTorch maps ``snn.Leaky`` (``nir_lif.py``): ``tau``
   and ``r`` from the leak the IP runs, ``beta_q / 256``, and ``v_threshold`` the layer's
-  threshold (the IP's ``theta`` is its rounding to state LSBs, which the import repeats);
+  threshold (the IP's ``theta`` is its rounding to state LSBs, which the import repeats).
+  NIR's LIF has no initial membrane: a LIF layer that starts elsewhere than 0 (``init_mem``)
+  is refused;
 * the toolkit's ``IzhikevichNode`` per Izhikevich layer (``nir_izhikevich.py``) with
   ``extension=True``. Plain NIR, the default, has no Izhikevich neuron: a network with
   Izhikevich layers is refused rather than written as something else.
@@ -53,7 +55,8 @@ def to_nir(model: QuantSpikingNetwork, extension: bool = False, record: Optional
     Args:
         model: the quantized network.
         extension: write Izhikevich layers as the toolkit's ``pynq_snn.Izhikevich`` node;
-            without it they are refused (ValueError).
+            without it they are refused (ValueError). A LIF layer with a non-zero
+            ``init_mem`` is refused either way (ValueError).
         record: plain values (str, int, float, or dicts of them) kept in the graph's
             metadata under :data:`METADATA_KEY`.
 
@@ -72,6 +75,11 @@ def to_nir(model: QuantSpikingNetwork, extension: bool = False, record: Optional
         >>> graph.nodes["lif0"].tau  # dt / (1 - beta_q / 256) s with beta_q = round(0.9 * 256) = 230
         array([0.00098462, 0.00098462], dtype=float32)
     """
+    started = [f"layer {index} at {layer.neuron.init_mem:g}" for index, layer in enumerate(model.layers)
+               if layer.hardware == "lif" and layer.neuron.init_mem != 0]
+    if started:
+        raise ValueError(f"NIR's LIF has no initial membrane, and {', '.join(started)} starts elsewhere than 0 "
+                         "(init_mem): export the artifact or ONNX, which carry it")
     izhikevich = [index for index, layer in enumerate(model.layers) if layer.hardware == "izhikevich"]
     if izhikevich and not extension:
         layers = f"layer{'s' if len(izhikevich) > 1 else ''} {', '.join(map(str, izhikevich))}"

@@ -33,15 +33,16 @@ def random_izhikevich(rng, kind: str):
     return replace(base, **{k: v * float(rng.uniform(0.5, 2)) for k, v in base.to_dict().items()})
 
 
-def random_layer(rng, n_in: int, n_out: int, kind: str) -> QuantSpikingLinear:
-    """A layer of model ``kind`` with random parameters and weights of a random scale."""
+def random_layer(rng, n_in: int, n_out: int, kind: str, starts: bool = True) -> QuantSpikingLinear:
+    """A layer of model ``kind`` with random parameters and weights of a random scale; a LIF
+    layer's membrane starts at 0 unless ``starts``."""
     gain_shift = NEURONS[kind].gain_shift
     if kind == "lif":
         threshold = float(10 ** rng.uniform(-1.5, 0.7))
         # the initial membrane: 0, threshold / 2 (a converted network's), around the threshold, or saturated
         start = float(rng.choice([0.0, 0.5, rng.uniform(-2, 2), rng.uniform(-300, 300)]))
         neuron = QuantLIF(beta=float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])), threshold=threshold,
-                          init_mem=start * threshold)
+                          init_mem=start * threshold if starts else 0.0)
         scale = 10 ** rng.uniform(-2, 0.5)
     else:
         params = random_izhikevich(rng, kind)
@@ -53,14 +54,15 @@ def random_layer(rng, n_in: int, n_out: int, kind: str) -> QuantSpikingLinear:
     return layer
 
 
-def random_network(seed: int, kinds=("lif", "izh-norm", "izh")):
+def random_network(seed: int, kinds=("lif", "izh-norm", "izh"), starts: bool = True):
     """A random quantized network and random input spikes, both fixed by ``seed``.
 
-    Every layer draws its own neuron model among ``kinds`` and its own parameters.
+    Every layer draws its own neuron model among ``kinds`` and its own parameters; LIF
+    layers draw an initial membrane if ``starts``.
     """
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(1, 48))] + [int(rng.integers(1, 48)) for _ in range(rng.integers(1, 4))]
-    model = QuantSpikingNetwork([random_layer(rng, n_in, n_out, str(rng.choice(kinds)))
+    model = QuantSpikingNetwork([random_layer(rng, n_in, n_out, str(rng.choice(kinds)), starts)
                                  for n_in, n_out in zip(sizes[:-1], sizes[1:])])
     steps, samples = int(rng.integers(1, 30)), int(rng.integers(1, 9))
     rate = rng.uniform(0, 1)

@@ -65,7 +65,7 @@ def snntorch_steps(net: torch.nn.Module, spikes: torch.Tensor) -> torch.Tensor:
 
 @pytest.mark.parametrize("seed", range(60))
 def test_a_round_trip_through_nir_gives_the_same_artifact(seed):
-    model, artifact, _ = random_network(seed)  # LIF, normalized and standard Izhikevich layers mixed
+    model, artifact, _ = random_network(seed, starts=False)  # LIF, normalized and standard Izhikevich layers mixed
     back = from_nir(to_nir(model, extension=True))
     assert to_artifact(back, artifact.encoding) == artifact
 
@@ -84,7 +84,7 @@ def test_learned_izhikevich_levels_keep_the_fixed_point_of_their_preset():
 
 
 def test_the_weights_carry_the_integers_exactly():
-    model, artifact, _ = random_network(7)
+    model, artifact, _ = random_network(7, starts=False)
     graph = to_nir(model, extension=True)
     for index, layer in enumerate(artifact.layers):
         weight = graph.nodes[f"linear{index}"].weight
@@ -121,7 +121,7 @@ def test_a_leak_free_layer_is_tau_and_r_infinite_and_reads_back():
 
 
 def test_the_file_round_trip_keeps_the_artifact(tmp_path):
-    model, artifact, _ = random_network(11)
+    model, artifact, _ = random_network(11, starts=False)
     nir.write(tmp_path / "model.nir", to_nir(model, extension=True))
     assert to_artifact(from_nir(read_nir(tmp_path / "model.nir")), artifact.encoding) == artifact
     lif = lif_network(4)
@@ -135,6 +135,14 @@ def test_plain_nir_of_an_izhikevich_network_is_refused_and_the_extension_is_name
     with pytest.raises(ValueError, match=r"plain NIR has no Izhikevich neuron \(layer 1\).*extension=True"):
         to_nir(model)
     assert type(to_nir(model, extension=True).nodes["izhikevich1"]).__name__ == "IzhikevichNode"
+
+
+def test_a_lif_layer_with_an_initial_membrane_is_refused_naming_it():
+    model = QuantSpikingNetwork([QuantSpikingLinear(4, 3, QuantLIF()),
+                                 QuantSpikingLinear(3, 2, QuantLIF(beta=1.0, threshold=2.0, init_mem=1.0))])
+    for extension in (False, True):
+        with pytest.raises(ValueError, match=r"NIR's LIF has no initial membrane, and layer 1 at 1 starts"):
+            to_nir(model, extension=extension)
 
 
 def test_nir_tools_without_the_extension_refuse_its_node(tmp_path):
@@ -290,7 +298,7 @@ def test_branches_loops_and_broken_chains_are_named():
 
 
 def test_an_imported_network_checkpoint_keeps_its_integers(tmp_path):
-    model, artifact, _ = random_network(5)
+    model, artifact, _ = random_network(5, starts=False)
     back = from_nir(to_nir(model, extension=True))
     save_network_checkpoint(back, Encoding.from_dict(artifact.encoding), {"source": "model.nir"}, tmp_path / "m.pt")
     loaded = load_checkpoint(tmp_path / "m.pt")
