@@ -31,7 +31,12 @@ from tables import print_table
 
 
 class PlainSnnTorch(nn.Module):
-    """The baseline: nn.Linear + snn.Leaky, layer by layer, as an snnTorch user writes it."""
+    """The baseline: nn.Linear + snn.Leaky, layer by layer, as an snnTorch user writes it.
+
+    The steps are taken with ``unbind``, as the toolkit's networks take them
+    (``run_neuron``), so that a speed ratio measures the neurons and quantization,
+    not the cost of indexing ``cur[t]`` under autograd.
+    """
 
     def __init__(self, sizes, beta, threshold):
         super().__init__()
@@ -46,8 +51,8 @@ class PlainSnnTorch(nn.Module):
             cur = fc(x)
             mem = lif.reset_mem()
             out = []
-            for t in range(cur.shape[0]):
-                spk, mem = lif(cur[t], mem)
+            for step in cur.unbind(0):
+                spk, mem = lif(step, mem)
                 out.append(spk)
             x = torch.stack(out)
         return NetworkOutput(spikes=x)

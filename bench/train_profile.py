@@ -1,13 +1,23 @@
 """Training time and memory at the size users train: Fashion-MNIST through 784-512-10 at T=25.
 
-    python bench/train_profile.py --samples 640 --repeats 3 --threads 1
+    python bench/train_profile.py --samples 640 --repeats 5 --threads 1
 
-Times one epoch over the first ``--samples`` training images for three networks of the
-same shape on the same spikes, interleaved ``--repeats`` times (median): plain snnTorch
-float (``nn.Linear`` + ``snn.Leaky``), the toolkit's float network, and its 4-bit QAT
-network. Then trains the QAT network for ``--full-batches`` minibatches of the whole
-shuffled training split (60,000 images) and evaluates it on the whole test split, and
-reports the process's peak memory (resident set) over all of it.
+Times one epoch (``fit``) over the first ``--samples`` training images for three
+networks of the same shape on the same spikes, interleaved ``--repeats`` times
+(median): plain snnTorch float (``nn.Linear`` + ``snn.Leaky``), the toolkit's float
+network, and its 4-bit QAT network. Each epoch is measured in wall seconds and in
+the process's CPU seconds. With ``--threads 1`` the CPU seconds are the work done,
+whatever else the machine runs, while the wall seconds also count the time spent
+waiting for a core; so the ratios and the projection to a whole epoch of 60,000
+images (CPU seconds per image x 60,000, one core) come from CPU seconds. A second
+table, measured first (it also warms the models up), splits one minibatch into
+encoding, forward, backward and optimizer step (CPU ms, median over the same
+minibatches).
+
+Then trains the QAT network for ``--full-batches`` minibatches of the whole shuffled
+training split (60,000 images), evaluates it on the whole test split, and reports the
+process's peak memory (resident set) over all of it. Ends with one JSON object, also
+written to ``--json``.
 """
 from __future__ import annotations
 
@@ -17,12 +27,14 @@ import json
 import resource
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from provenance import command, commit
+from provenance import ROOT, command, commit
 from spine import PlainSnnTorch
+from tables import print_table
 
 from pynq_snn.overlay.encoding import encode_batches
 from pynq_snn.quant.network import QuantSpikingMLP
@@ -32,13 +44,72 @@ from pynq_snn.training.network import NetworkConfig, SpikingMLP
 from pynq_snn.training.options import TrainOptions
 from pynq_snn.training.trainer import evaluate, fit, spike_count_loss
 
+FULL_EPOCH = 60_000
+PHASES = ("encode", "forward", "backward", "step")
+
+
+def timed(fn):
+    """``fn()``'s result, its wall seconds and the process's CPU seconds (all threads, user + system)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def epoch_seconds(models, subset, encoding, batch_size, repeats):
+    """Median wall and CPU seconds of one ``fit`` epoch per model, the models interleaved."""
+    seconds = {name: ([], []) for name in models}
+    for _, (name, model) in itertools.product(range(repeats), models.items()):
+        _, wall, cpu = timed(lambda: fit(model, subset, encoding, 1, np.random.default_rng(0),
+                                         batch_size=batch_size, progress=False))
+        seconds[name][0].append(wall)
+        seconds[name][1].append(cpu)
+    return {name: (statistics.median(w), statistics.median(c)) for name, (w, c) in seconds.items()}
+
+
+def phase_milliseconds(models, subset, encoding, batch_size):
+    """Median CPU ms per minibatch of each phase of a training step, per model."""
+    phases = {name: {phase: [] for phase in PHASES} for name in models}
+    for name, model in models.items():
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        labels = torch.as_tensor(subset.y, dtype=torch.long)
+        batches = encode_batches(encoding, subset.x, np.random.default_rng(0), batch_size)
+        model.train()
+        for first in range(0, len(subset.y), batch_size):
+            spikes, *_, encode = timed(lambda: torch.from_numpy(next(batches)).float())
+            out, *_, forward = timed(lambda: model(spikes).spikes)
+            loss = spike_count_loss(out, labels[first: first + batch_size])
+            optimizer.zero_grad()
+            *_, backward = timed(loss.backward)
+            *_, step = timed(optimizer.step)
+            for phase, seconds in zip(PHASES, (encode, forward, backward, step)):
+                phases[name][phase].append(seconds * 1e3)
+    return {name: {phase: statistics.median(ms) for phase, ms in by_phase.items()} for name, by_phase in phases.items()}
+
+
+def full_split(qat, dataset, options, n_batches):
+    """Train ``qat`` on ``n_batches`` minibatches of the shuffled training split; its test accuracy."""
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(dataset.train.y))
+    optimizer = torch.optim.Adam(qat.parameters(), lr=options.qat_lr)
+    batches = encode_batches(dataset.encoding, dataset.train.x[order], rng, options.batch_size)
+    qat.train()
+    for first, spikes in itertools.islice(zip(range(0, len(order), options.batch_size), batches), n_batches):
+        loss = spike_count_loss(qat(torch.from_numpy(spikes).float()).spikes,
+                                torch.as_tensor(dataset.train.y[order[first: first + options.batch_size]]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return evaluate(qat, encode_test_split(dataset, dataset.encoding, 0), dataset.test.y)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3200, help="training images per timed epoch")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--full-batches", type=int, default=50, help="QAT minibatches over the whole split")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--full-batches", type=int, default=20, help="QAT minibatches over the whole split")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "train_profile.json",
+                        help="where the JSON record is written")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -53,37 +124,39 @@ def main() -> None:
         "4-bit QAT": QuantSpikingMLP.from_float(float_model),
     }
     subset = Split(dataset.train.x[: args.samples], dataset.train.y[: args.samples])
-    seconds = {name: [] for name in models}
-    for _, (name, model) in itertools.product(range(args.repeats), models.items()):
-        start = time.perf_counter()
-        fit(model, subset, dataset.encoding, 1, np.random.default_rng(0), batch_size=options.batch_size,
-            progress=False)
-        seconds[name].append(time.perf_counter() - start)
-    epoch = {name: statistics.median(s) for name, s in seconds.items()}
+    phases = phase_milliseconds(models, subset, dataset.encoding, options.batch_size)  # also warms every model up
+    epoch = epoch_seconds(models, subset, dataset.encoding, options.batch_size, args.repeats)
+    base = epoch["plain snnTorch float"][1]
+    threads = torch.get_num_threads()
+    print_table(f"One epoch over {args.samples} images, {'-'.join(map(str, sizes))}, T={dataset.encoding.steps}, "
+                f"{threads} thread(s), median of {args.repeats}",
+                ["network", "wall s", "CPU s", "CPU / plain snnTorch", f"projected CPU s per {FULL_EPOCH:,} images"],
+                [[name, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / base:.2f}", f"{cpu / args.samples * FULL_EPOCH:.0f}"]
+                 for name, (wall, cpu) in epoch.items()])
+    print_table(f"One minibatch of {options.batch_size} by phase (CPU ms, median)", ["network", *PHASES, "total"],
+                [[name, *(f"{ms[p]:.1f}" for p in PHASES), f"{sum(ms.values()):.1f}"] for name, ms in phases.items()])
 
-    qat = models["4-bit QAT"]
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(dataset.train.y))
-    optimizer = torch.optim.Adam(qat.parameters(), lr=options.qat_lr)
-    batches = encode_batches(dataset.encoding, dataset.train.x[order], rng, options.batch_size)
-    qat.train()
-    for first, spikes in itertools.islice(zip(range(0, len(order), options.batch_size), batches), args.full_batches):
-        loss = spike_count_loss(qat(torch.from_numpy(spikes).float()).spikes,
-                                torch.as_tensor(dataset.train.y[order[first: first + options.batch_size]]))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    test_spikes = encode_test_split(dataset, dataset.encoding, 0)
-    accuracy = evaluate(qat, test_spikes, dataset.test.y)
+    accuracy = full_split(models["4-bit QAT"], dataset, options, args.full_batches)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nQAT over {args.full_batches} minibatches of the whole split, then the whole test split: "
+          f"test accuracy {accuracy:.2%}, peak resident memory {peak:.0f} MiB\n")
     record = {
         "command": command(), "commit": commit(("training", "quant", "overlay/encoding.py", "bench")),
-        "network": "-".join(map(str, sizes)), "steps": dataset.encoding.steps, "threads": torch.get_num_threads(),
-        "epoch_samples": args.samples, "epoch_seconds": epoch,
-        "qat_over_plain_snntorch": epoch["4-bit QAT"] / epoch["plain snnTorch float"],
-        "qat_over_float": epoch["4-bit QAT"] / epoch["float"],
+        "network": "-".join(map(str, sizes)), "steps": dataset.encoding.steps, "threads": threads,
+        "epoch_samples": args.samples, "repeats": args.repeats,
+        "epoch_wall_seconds": {name: wall for name, (wall, _) in epoch.items()},
+        "epoch_cpu_seconds": {name: cpu for name, (_, cpu) in epoch.items()},
+        "qat_over_plain_snntorch_cpu": epoch["4-bit QAT"][1] / base,
+        "qat_over_float_cpu": epoch["4-bit QAT"][1] / epoch["float"][1],
+        "qat_over_plain_snntorch_wall": epoch["4-bit QAT"][0] / epoch["plain snnTorch float"][0],
+        "projected_cpu_seconds_per_full_epoch": {name: cpu / args.samples * FULL_EPOCH
+                                                 for name, (_, cpu) in epoch.items()},
+        "minibatch_cpu_ms_by_phase": phases,
         "full_split_qat_batches": args.full_batches, "test_accuracy_after_them": accuracy,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak,
     }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=1) + "\n")
     print(json.dumps(record, indent=1))
 
 
