@@ -22,7 +22,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from . import formats, registers
-from .artifact import Artifact, ArtifactError, Layer, WeightShape
+from .artifact import Artifact, Layer, WeightShape
 from .core_build import DEFAULT_BUILD, SPIKES_PER_WORD, WEIGHTS_PER_WORD, CoreBuild, ceil_div, padded, row_words
 from .neurons import MODELS, MODELS_BY_CODE
 from .stream import (
@@ -85,14 +85,11 @@ class ImageLayer(WeightShape):
 
         Its model reads its weight shift and parameters from the descriptor fields
         (``NeuronModel.from_descriptor``); fields a model does not use are dropped, as the IP
-        ignores them. Raises ArtifactError where the fields leave the artifact's formats
-        although the IP would run them (a LIF layer with ``v_init`` != 0).
+        ignores them. The artifact's checks raise ArtifactError where the fields leave its
+        formats although the IP would run them (when an Artifact holds the layer).
         """
         fields = {**self.fields, "square_shift": self.square_shift, "beta": self.beta}
-        try:
-            weight_shift, params = MODELS[self.neuron].from_descriptor(fields, self.frac_bits)
-        except ValueError as exc:
-            raise ArtifactError(str(exc)) from None
+        weight_shift, params = MODELS[self.neuron].from_descriptor(fields, self.frac_bits)
         return Layer(self.neuron, self.weights, weight_shift, self.frac_bits, params)
 
 
@@ -106,7 +103,7 @@ class NetworkImage:
         """The network as an :class:`~.artifact.Artifact` with encoding ``{"kind": "raster", "steps": steps}``.
 
         Raises ArtifactError where the image leaves the artifact's formats although the IP
-        would run it: a weight of -8, a LIF layer with ``v_init`` != 0, an Izhikevich weight
+        would run it: a weight of -8, an Izhikevich weight
         shift ``Q - F`` outside [-8, 15], or a layer beyond the accumulator bound.
         """
         layers = tuple(layer.to_layer() for layer in self.layers)

@@ -18,8 +18,8 @@ Where the model differs from the hardware, by design:
   first sample's state reset for a ``RUN``; a ``SOFT_RESET`` sent sooner than the IP
   gets there finds the IP's count lower.
 * An image the IP would load but the emulator cannot run, because it leaves the
-  artifact's formats (a weight of -8, a LIF layer with ``v_init`` != 0, an Izhikevich
-  weight shift ``Q - F`` outside [-8, 15], a layer beyond the accumulator bound), makes
+  artifact's formats (a weight of -8, an Izhikevich weight shift ``Q - F`` outside
+  [-8, 15], a layer beyond the accumulator bound), makes
   :meth:`~EmulatedCore.stream` raise ArtifactError and leaves the core as it was.
 """
 from __future__ import annotations

@@ -45,8 +45,8 @@ class NeuronModel:
             the model sets (``beta``, ``square_shift`` and the 16-bit fields of D2..D7 by
             name); every other field is 0.
         from_descriptor: ``from_descriptor(fields, frac_bits) -> (weight_shift, params)``:
-            the inverse, from every decoded field; raises ValueError where the fields
-            leave the artifact's formats although the IP would run them.
+            the inverse, from every decoded field (the artifact's checks then refuse
+            what leaves its formats although the IP would run it).
         descriptor_problems: ``descriptor_problems(fields) -> [(word, reason)]``: the
             fields of a descriptor that the IP refuses with ``PARAM`` for this model
             (beyond the checks common to every model), each with the index of the
