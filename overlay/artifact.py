@@ -422,11 +422,10 @@ def _file_params(entry: Dict[str, Any], version: int, where: str) -> Any:
         if named:
             raise ArtifactError(f"{where}: format version 1 has no {neuron} parameter {named} (version 2 added it)")
         return params
-    missing = [name for name in later if name not in params]
-    if missing:
-        raise ArtifactError(
-            f"{where}: {neuron} params must be exactly {sorted(MODELS[neuron].params)}; missing {missing}"
-        )
+    if any(name not in params for name in later):
+        schema = sorted(MODELS[neuron].params)
+        missing = [name for name in schema if name not in params]
+        raise ArtifactError(f"{where}: {neuron} params must be exactly {schema}; missing {missing}")
     return params
 
 
