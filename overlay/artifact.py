@@ -162,8 +162,10 @@ class Layer(WeightShape):
         object.__setattr__(self, "frac_bits", _plain_int(self.frac_bits))
         if isinstance(self.params, Mapping):
             model = MODELS.get(self.neuron) if isinstance(self.neuron, str) else None
-            params = {**(model.defaults if model else {}), **self.params}
-            object.__setattr__(self, "params", {k: _plain_int(v) for k, v in params.items()})
+            params = {k: _plain_int(v) for k, v in self.params.items()}
+            for name, value in (model.defaults if model else {}).items():
+                params.setdefault(name, value)
+            object.__setattr__(self, "params", params)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Layer):
