@@ -1,0 +1,46 @@
+"""What ``pynq-snn train --ann qcfs`` takes, and its defaults. Imports no torch.
+
+The data set, its split (``data_seed``), the training seed and the hidden sizes follow
+SNN training's rules and defaults (:mod:`.options`): the same network shape, and by
+default the same number of epochs as SNN training's float warm-up and QAT together.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import List, Optional
+
+from .data import DEFAULT_DATA_SEED
+from .options import TrainOptions, defaults_for
+
+#: The QCFS activation's levels unless told otherwise: the converted network is exact for
+#: constant inputs at T = L (``quant/convert.py``).
+DEFAULT_LEVELS = 8
+#: Fine-tuning's starting learning rate after conversion: below QAT's, because it starts from a
+#: network that already works (on digits, 2 epochs at 3e-4 gained more at T = 4 and 8 than at 1e-4).
+FINETUNE_LR = 3e-4
+#: The ANN kinds ``--ann`` takes.
+ANN_KINDS = ("qcfs",)
+
+
+@dataclass
+class QcfsOptions:
+    """Training options of a QCFS ANN. ``None`` takes the data set's default
+    (``hidden``; ``epochs``: float warm-up plus QAT epochs of SNN training)."""
+
+    data: str = TrainOptions.data
+    data_dir: Optional[str] = None
+    seed: int = TrainOptions.seed
+    data_seed: int = DEFAULT_DATA_SEED
+    hidden: Optional[List[int]] = None
+    levels: int = DEFAULT_LEVELS
+    epochs: Optional[int] = None
+    lr: float = TrainOptions.lr
+    batch_size: int = TrainOptions.batch_size
+
+    def resolved(self) -> "QcfsOptions":
+        """A copy with every ``None`` replaced by the data set's default."""
+        defaults = defaults_for(self.data)
+        values = asdict(self)
+        values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
+        values["epochs"] = defaults.float_epochs + defaults.qat_epochs if self.epochs is None else self.epochs
+        return QcfsOptions(**values)
