@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Dict, Sequence, Union
 
 #: One picojoule in nanojoules.
@@ -95,6 +95,14 @@ PRESETS: Dict[str, EnergyModel] = {
             "integer add (0.1 pJ); a LIF update is one 32-bit integer multiply for the leak (3.1 pJ) "
             "and three adds for input, reset and threshold compare (0.3 pJ)",
         ),
+        EnergyModel(
+            name="45nm-float",
+            neuron_update_nj=0.9 * PJ,
+            synaptic_event_nj=0.9 * PJ,
+            description="the ANN-to-SNN conversion papers' 45 nm accounting (Horowitz, ISSCC 2014): a "
+            "synaptic event is one float32 accumulate, E_AC = 0.9 pJ, and so is a neuron update (the "
+            "membrane adds its input); pair it with the ANN's '45nm' E_MAC = 4.6 pJ",
+        ),
     )
 }
 
@@ -117,6 +125,18 @@ ANN_PRESETS: Dict[str, AnnReference] = {
         ),
     )
 }
+
+
+def ann_energy_nj(macs: float, ann: Union[AnnReference, str] = "45nm") -> float:
+    """Energy of ``macs`` multiply-accumulates (any count: per sample, per run), nJ: ``macs * E_mac``.
+
+    Where an ANN's MACs are counted at its activation sparsity (a zero input skipped), ``macs``
+    is the number of non-zero inputs times their fan-out; dense, it is ``sum(n_in * n_out)``.
+    """
+    ann = _preset(ann, ANN_PRESETS, AnnReference, "ANN reference")
+    if isinstance(macs, bool) or not isinstance(macs, Real) or not math.isfinite(macs) or macs < 0:
+        raise ValueError(f"macs must be a finite number >= 0, got {macs!r}")
+    return float(macs) * ann.mac_nj
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_custom_models_are_accepted():
 
 
 def test_unknown_presets_are_refused_with_the_list():
-    with pytest.raises(ValueError, match="unknown energy model 'tpu'.*'45nm', 'neuromorphic'"):
+    with pytest.raises(ValueError, match="unknown energy model 'tpu'.*'45nm', '45nm-float', 'neuromorphic'"):
         estimate_energy(1, 1, 1, MNIST, model="tpu")
     with pytest.raises(ValueError, match="unknown ANN reference 'gpu'.*'45nm', 'units'"):
         estimate_energy(1, 1, 1, MNIST, ann="gpu")
@@ -84,3 +84,15 @@ def test_per_operation_energies_must_be_finite_and_not_negative(value):
         EnergyModel("bad", neuron_update_nj=value, synaptic_event_nj=0.0, description="")
     with pytest.raises(ValueError, match="finite number > 0"):
         AnnReference("bad", mac_nj=0.0, description="")
+
+
+def test_the_conversion_papers_preset_and_the_anns_macs():
+    from pynq_snn.host.energy import ann_energy_nj
+
+    assert PRESETS["45nm-float"].synaptic_event_nj == pytest.approx(0.9e-3)  # E_AC, a float32 add
+    assert PRESETS["45nm-float"].neuron_update_nj == pytest.approx(0.9e-3)
+    assert ann_energy_nj(1000) == pytest.approx(1000 * 4.6e-3)  # E_MAC
+    assert ann_energy_nj(12.5, "units") == pytest.approx(12.5 * 3.1e-3)
+    for bad in (-1, float("nan"), "7", True):
+        with pytest.raises(ValueError, match="macs must be a finite number >= 0"):
+            ann_energy_nj(bad)
