@@ -9,10 +9,14 @@ network, and its 4-bit QAT network. Each epoch is measured in wall seconds and i
 the process's CPU seconds. With ``--threads 1`` the CPU seconds are the work done,
 whatever else the machine runs, while the wall seconds also count the time spent
 waiting for a core; so the ratios and the projection to a whole epoch of 60,000
-images (CPU seconds per image x 60,000, one core) come from CPU seconds. A second
-table, measured first (it also warms the models up), splits one minibatch into
-encoding, forward, backward and optimizer step (CPU ms, median over the same
-minibatches).
+images come from CPU seconds (one core): CPU seconds per image x 60,000, with the
+subset's encoding time replaced by the whole split's (a large split is encoded batch
+by batch, which costs more per image). A second table, measured first (it also warms
+the models up), splits one minibatch into forward, backward and optimizer step (CPU
+ms, median over the same minibatches, which the three networks take in turns). A third times one QAT
+minibatch with one torch thread and with one per core: with OpenMP's default wait
+policy, threads that spin waiting for each other lose badly to other processes on a
+shared machine (``OMP_WAIT_POLICY=PASSIVE`` makes them sleep instead).
 
 Then trains the QAT network for ``--full-batches`` minibatches of the whole shuffled
 training split (60,000 images), evaluates it on the whole test split, and reports the
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import statistics
 import time
@@ -45,7 +50,7 @@ from pynq_snn.training.options import TrainOptions
 from pynq_snn.training.trainer import evaluate, fit, spike_count_loss
 
 FULL_EPOCH = 60_000
-PHASES = ("encode", "forward", "backward", "step")
+PHASES = ("forward", "backward", "step")
 
 
 def timed(fn):
@@ -67,23 +72,48 @@ def epoch_seconds(models, subset, encoding, batch_size, repeats):
 
 
 def phase_milliseconds(models, subset, encoding, batch_size):
-    """Median CPU ms per minibatch of each phase of a training step, per model."""
+    """Median CPU ms per minibatch of each phase of a training step, per model; the models
+    take turns on each minibatch."""
     phases = {name: {phase: [] for phase in PHASES} for name in models}
-    for name, model in models.items():
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        labels = torch.as_tensor(subset.y, dtype=torch.long)
-        batches = encode_batches(encoding, subset.x, np.random.default_rng(0), batch_size)
-        model.train()
-        for first in range(0, len(subset.y), batch_size):
-            spikes, *_, encode = timed(lambda: torch.from_numpy(next(batches)).float())
-            out, *_, forward = timed(lambda: model(spikes).spikes)
+    optimizers = {name: torch.optim.Adam(model.parameters(), lr=1e-3) for name, model in models.items()}
+    labels = torch.as_tensor(subset.y, dtype=torch.long)
+    batches = encode_batches(encoding, subset.x, np.random.default_rng(0), batch_size)
+    for first, spikes in zip(range(0, len(subset.y), batch_size), batches):
+        x = torch.from_numpy(spikes).float()
+        for name, model in models.items():
+            model.train()
+            out, *_, forward = timed(lambda: model(x).spikes)
             loss = spike_count_loss(out, labels[first: first + batch_size])
-            optimizer.zero_grad()
+            optimizers[name].zero_grad()
             *_, backward = timed(loss.backward)
-            *_, step = timed(optimizer.step)
-            for phase, seconds in zip(PHASES, (encode, forward, backward, step)):
+            *_, step = timed(optimizers[name].step)
+            for phase, seconds in zip(PHASES, (forward, backward, step)):
                 phases[name][phase].append(seconds * 1e3)
     return {name: {phase: statistics.median(ms) for phase, ms in by_phase.items()} for name, by_phase in phases.items()}
+
+
+def encoding_seconds(encoding, x, batch_size):
+    """CPU seconds to encode the images ``x`` minibatch by minibatch, as ``fit`` does."""
+    _, _, cpu = timed(lambda: sum(1 for _ in encode_batches(encoding, x, np.random.default_rng(0), batch_size)))
+    return cpu
+
+
+def thread_milliseconds(model, subset, encoding, batch_size, counts, repeats):
+    """Median wall and CPU ms of one training minibatch (forward and backward) of ``model``
+    with each number of torch threads in ``counts``, the counts taking turns."""
+    spikes = torch.from_numpy(next(encode_batches(encoding, subset.x[:batch_size], np.random.default_rng(0),
+                                                  batch_size))).float()
+    labels = torch.as_tensor(subset.y[:batch_size], dtype=torch.long)
+    before = torch.get_num_threads()
+    times = {n: ([], []) for n in counts}
+    for _, n in itertools.product(range(repeats), counts):
+        torch.set_num_threads(n)
+        model.zero_grad()
+        _, wall, cpu = timed(lambda: spike_count_loss(model(spikes).spikes, labels).backward())
+        times[n][0].append(wall * 1e3)
+        times[n][1].append(cpu * 1e3)
+    torch.set_num_threads(before)
+    return {n: (statistics.median(w), statistics.median(c)) for n, (w, c) in times.items()}
 
 
 def full_split(qat, dataset, options, n_batches):
@@ -126,15 +156,30 @@ def main() -> None:
     subset = Split(dataset.train.x[: args.samples], dataset.train.y[: args.samples])
     phases = phase_milliseconds(models, subset, dataset.encoding, options.batch_size)  # also warms every model up
     epoch = epoch_seconds(models, subset, dataset.encoding, options.batch_size, args.repeats)
+    # fit encodes a small split's draws at once and a large one's batch by batch: the projection
+    # swaps the subset's encoding time for the whole split's
+    encode_subset = encoding_seconds(dataset.encoding, subset.x, options.batch_size)
+    encode_full = encoding_seconds(dataset.encoding, dataset.train.x, options.batch_size)
+    projected = {name: (cpu - encode_subset) / args.samples * FULL_EPOCH + encode_full
+                 for name, (_, cpu) in epoch.items()}
     base = epoch["plain snnTorch float"][1]
     threads = torch.get_num_threads()
     print_table(f"One epoch over {args.samples} images, {'-'.join(map(str, sizes))}, T={dataset.encoding.steps}, "
                 f"{threads} thread(s), median of {args.repeats}",
                 ["network", "wall s", "CPU s", "CPU / plain snnTorch", f"projected CPU s per {FULL_EPOCH:,} images"],
-                [[name, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / base:.2f}", f"{cpu / args.samples * FULL_EPOCH:.0f}"]
+                [[name, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / base:.2f}", f"{projected[name]:.0f}"]
                  for name, (wall, cpu) in epoch.items()])
+    print(f"\nEncoding (rate, T={dataset.encoding.steps}) takes {encode_full:.1f} CPU s per {FULL_EPOCH:,} images, "
+          f"{encode_full / -(-FULL_EPOCH // options.batch_size) * 1e3:.1f} ms per minibatch; it is part of every epoch.")
     print_table(f"One minibatch of {options.batch_size} by phase (CPU ms, median)", ["network", *PHASES, "total"],
                 [[name, *(f"{ms[p]:.1f}" for p in PHASES), f"{sum(ms.values()):.1f}"] for name, ms in phases.items()])
+
+    counts = sorted({1, os.cpu_count() or 1})
+    by_threads = thread_milliseconds(models["4-bit QAT"], subset, dataset.encoding, options.batch_size, counts,
+                                     args.repeats * 3)
+    print_table(f"One 4-bit QAT minibatch (forward and backward) by torch threads, median of {args.repeats * 3} "
+                f"(OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')})",
+                ["threads", "wall ms", "CPU ms"], [[n, f"{w:.0f}", f"{c:.0f}"] for n, (w, c) in by_threads.items()])
 
     accuracy = full_split(models["4-bit QAT"], dataset, options, args.full_batches)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -149,9 +194,11 @@ def main() -> None:
         "qat_over_plain_snntorch_cpu": epoch["4-bit QAT"][1] / base,
         "qat_over_float_cpu": epoch["4-bit QAT"][1] / epoch["float"][1],
         "qat_over_plain_snntorch_wall": epoch["4-bit QAT"][0] / epoch["plain snnTorch float"][0],
-        "projected_cpu_seconds_per_full_epoch": {name: cpu / args.samples * FULL_EPOCH
-                                                 for name, (_, cpu) in epoch.items()},
+        "projected_cpu_seconds_per_full_epoch": projected,
+        "encoding_cpu_seconds": {"epoch_subset": encode_subset, "full_split": encode_full},
         "minibatch_cpu_ms_by_phase": phases,
+        "qat_minibatch_ms_by_threads": {n: {"wall": w, "cpu": c} for n, (w, c) in by_threads.items()},
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "full_split_qat_batches": args.full_batches, "test_accuracy_after_them": accuracy,
         "peak_rss_mib": peak,
     }
