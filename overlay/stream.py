@@ -39,7 +39,7 @@ PIECE_BYTES = 2 ** 22
 #: Largest n_in or n_out a descriptor can state: D0's 16-bit fields are two's complement.
 SIZE_FIELD_MAX = 2 ** 15 - 1
 #: The 16-bit fields of descriptor words D2..D7 in order: field ``k`` is bits [15:0] (``k``
-#: even) or [31:16] (``k`` odd) of word ``D(2 + k // 2)``. LIF layers use ``threshold`` alone.
+#: even) or [31:16] (``k`` odd) of word ``D(2 + k // 2)``. LIF layers use ``threshold`` and ``v_init``.
 DESCRIPTOR_FIELDS = ("threshold", "v_init", "u_init", "a0", "a1", "a2", "a3", "b1", "b2", "b3", "c", "d")
 #: The model-specific fields of descriptor word D1: ``square_shift`` Q [12:8] and ``beta`` [24:16].
 D1_FIELDS = ("square_shift", "beta")
@@ -137,7 +137,7 @@ def pack_network(artifact: Artifact, lanes: int) -> np.ndarray:
        (LIF; 0 for Izhikevich);
        D2 = ``threshold | v_init << 16``; D3 = ``u_init | a0 << 16``; D4 = ``a1 | a2 << 16``;
        D5 = ``a3 | b1 << 16``; D6 = ``b2 | b3 << 16``; D7 = ``c | d << 16``
-       (the Izhikevich fields are 0 for LIF layers);
+       (the fields after ``v_init`` are Izhikevich's, 0 for LIF layers);
     3. the weights, layer by layer, input ``j`` by input: ``ceil(n_out / lanes)`` memory words
        of ``lanes`` weights, each sent as ``lanes / 8`` stream words, lowest neurons first;
        nibble ``k`` (bits ``4k+3..4k``) is a 4-bit two's complement weight; padding neurons 0.
