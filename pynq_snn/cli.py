@@ -80,6 +80,20 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
                         help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
 
 
+def _add_threads_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--threads", type=_int_in(1), default=None,
+                        help=f"CPU threads for {what} (default: the libraries' own choice over the cores this "
+                             "process is given); the report says how many")
+
+
+def _add_device_option(parser: argparse.ArgumentParser) -> None:
+    """``--device auto|cpu|cuda`` (``devices.py``) and ``--threads``, for commands that compute with torch."""
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where torch computes: cuda (a GPU torch sees), cpu, or auto: the GPU when there is "
+                             "one, and it says so (default auto)")
+    _add_threads_option(parser, "torch and numpy's BLAS")
+
+
 def _per_data_set(value: Callable[[DataDefaults], object]) -> str:
     """A per-data-set default as help text: ``"0.9 for digits, 0.95 for randman"``, or the value all share."""
     shown = {name: str(value(defaults)) for name, defaults in DEFAULTS.items()}
@@ -153,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qat-lr", type=float, default=TrainOptions.qat_lr,
                    help=f"QAT learning rate (default {TrainOptions.qat_lr:g})")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
+    _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -199,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also run through the IP's driver: the board, the emulated device, or the board when "
                         "there is one (auto; the default with --inputs); reports its cycles and latency and checks "
                         "its predictions")
+    _add_threads_option(p, "the emulator's matrix products (numpy's BLAS)")
     p.add_argument("--bitstream", default="snn.bit",
                    help="the overlay's .bit (its .hwh beside it) for the board: a path or a name in pynq-snn's "
                         "bitstreams folder (default snn.bit)")
@@ -225,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compare this ONNX model (export --format onnx), run by onnxruntime, with the emulator "
                         "instead of the quantized torch model")
     _add_data_options(p, required=False)
+    _add_device_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("info", help="topology, neuron models, bit widths and memory use against the IP's capacity")
@@ -278,13 +295,16 @@ def _warn(command: str) -> Callable[[str], None]:
 
 
 def cmd_train(args) -> int:
+    from .devices import compute
     from .pipeline import save_checkpoint, train
 
     check_out_file(args.out)
     options = train_options(args)
-    result = train(options, progress=not args.quiet, warn=_warn("train"))
+    where = compute(args.device, args.threads)
+    result = train(options, progress=not args.quiet, warn=_warn("train"), device=where.device)
     save_checkpoint(result, args.out)
     summary = {
+        **where.to_dict(),
         "checkpoint": str(args.out),
         "sizes": result.quant_model.config.sizes,
         "float_accuracy": result.float_accuracy,
@@ -295,6 +315,7 @@ def cmd_train(args) -> int:
     _emit(args, summary, [
         f"network {'-'.join(map(str, summary['sizes']))} {options.neuron}, data {options.data}",
         f"test accuracy: float {result.float_accuracy:.2%}, 4-bit {result.quant_accuracy:.2%}",
+        where.line(),
         f"wrote {args.out}",
     ])
     return 0
@@ -409,11 +430,13 @@ def cmd_run(args) -> int:
     from .host.evaluate import run_batches
     from .host.report import report_lines
     from .host.shipped import shipped_file
+    from .host.threads import use_blas_threads
     from .overlay.artifact import load
     from .overlay.working_set import WORKING_SET_BYTES
 
     if args.inputs and args.data:
         raise ValueError("--inputs and --data name two sources of inputs: give one")
+    threads = use_blas_threads(args.threads)
     artifact = load(shipped_file(args.artifact))
     if args.inputs:  # the file is read and checked before a device is opened
         source, n_samples, batches = _input_batches(artifact, args.inputs, args.batch_size)
@@ -434,10 +457,11 @@ def cmd_run(args) -> int:
         batches = _also_on(device, batches, on_device)
     report = run_batches(artifact, batches, args.energy_model, WORKING_SET_BYTES // 2)
     summary = {"artifact": str(args.artifact), "data": data, "inputs": source, "backend": "emulator",
-               **report.to_dict()}
+               **report.to_dict(), "threads": {"blas": threads}}
     if source is not None:
         what += f" ({report.n_samples} samples{', labelled' if report.accuracy is not None else ', no labels'})"
     lines = [f"backend: emulator, {what}"] + report_lines(report)
+    lines.append(f"CPU threads:            {threads} (numpy's BLAS, the emulator's products)")
     if device is not None:
         summary["device"], device_lines = _device_summary(on_device, report)
         lines += device_lines
@@ -536,8 +560,10 @@ def _checkpoint_for(artifact, artifact_path, model: Optional[str]):
 
 
 def cmd_verify(args) -> int:
+    from .devices import compute
     from .overlay.artifact import load
 
+    where = compute(args.device, args.threads)
     artifact = load(args.artifact)
     if args.onnx:  # the file is checked before any data is loaded
         from .quant.onnx_run import compare_onnx, open_session
@@ -547,15 +573,17 @@ def cmd_verify(args) -> int:
         from .verify import compare as compare_torch
 
         checkpoint = _checkpoint_for(artifact, args.artifact, args.model)
-        other, compare = "quantized torch model", partial(compare_torch, checkpoint.model)
+        other, compare = "quantized torch model", partial(compare_torch, checkpoint.model.to(where.device))
     from .verify import batch_bytes, combine
 
     data, _, batches = _test_batches(artifact, args.data, args.data_seed, args.seed, DEFAULT_VERIFY_BATCH,
                                      args.data_dir, batch_bytes(artifact))
     report = combine(compare(artifact, spikes) for spikes, _ in batches)
     verdict = "PASS: bit-exact" if report.ok else f"FAIL: the emulator differs from the {other}"
-    _emit(args, {"artifact": str(args.artifact), "onnx": args.onnx, "data": data, **report.to_dict()}, [
+    _emit(args, {"artifact": str(args.artifact), "onnx": args.onnx, "data": data, **report.to_dict(),
+                 **where.to_dict()}, [
         f"compared {report.n_samples} samples of {data}: {other} vs emulator",
+        where.line(),
         f"output spike mismatches: {report.output_spike_mismatches} of {report.output_spikes_compared}",
         f"raster mismatches:       {report.raster_mismatches} of {report.raster_entries_compared}",
         f"final state mismatches:  {report.state_mismatches} of {report.states_compared}",

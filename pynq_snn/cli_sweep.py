@@ -60,6 +60,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     study.add_argument("--workers", type=int, default=1,
                        help="worker processes on this machine (default 1); other machines join by running the "
                             "same sweep against the same PostgreSQL database")
+    study.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where the workers train: cuda (a GPU torch sees), cpu, or auto: the GPU when there "
+                            "is one, and it says so (default auto)")
     study.add_argument("--heartbeat", type=int, default=30,
                        help="seconds between a running trial's heartbeats; a trial silent for twice that is "
                             "failed and retried (default 30)")
@@ -158,19 +161,22 @@ def sweep(args: argparse.Namespace) -> Tuple[dict, List[str]]:
 
 
 def _run(args: argparse.Namespace, storage: str) -> Tuple[dict, List[str]]:
+    from .devices import resolve_device
     from .training.sweep.limits import ChipLimits
     from .training.sweep.run import run_sweep
     from .training.sweep.spec import build_spec
     from .training.sweep.storage import open_storage
     from .training.sweep.study import find_sweep
 
+    device = resolve_device(args.device).type  # before any work: --device cuda without a GPU stops here
     spec = build_spec(
         args.data, {name: getattr(args, name) for name in PARSERS},
         data_seed=args.data_seed, seed=args.seed, limits=ChipLimits(args.max_neurons, args.max_synapses),
         energy_preset=args.energy_preset, output_neuron=args.output_neuron, validation_fraction=args.validation,
         train_samples=args.train_samples, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
     )
-    outcome = run_sweep(spec, storage, args.study, args.trials, args.workers, args.heartbeat, progress=not args.quiet)
+    outcome = run_sweep(spec, storage, args.study, args.trials, args.workers, args.heartbeat, progress=not args.quiet,
+                        device=device)
     for lost in outcome.lost_workers:
         print(f"warning: {lost} ended early; the others failed and retried its running trial", file=sys.stderr)
     if outcome.complete < args.trials:
@@ -179,11 +185,12 @@ def _run(args: argparse.Namespace, storage: str) -> Tuple[dict, List[str]]:
     study, _ = find_sweep(open_storage(storage), args.study)
     lines = [
         f"study {args.study!r}: {outcome.complete} complete, {outcome.pruned} pruned (did not fit the chip), "
-        f"{outcome.failed} failed trials; this run {outcome.seconds:.0f} s",
+        f"{outcome.failed} failed trials; this run {outcome.seconds:.0f} s, training on {device}",
         f"searched: {', '.join(flag(n) for n in spec.space.searched())}",
     ] + _front_report(study, spec, args) + [
         f"export a trial: pynq-snn sweep --storage {storage} --study {args.study} --export TRIAL --out model.snn",
     ]
     summary = {**_summary(study, spec, args), "complete": outcome.complete, "pruned": outcome.pruned,
-               "failed": outcome.failed, "seconds": outcome.seconds, "lost_workers": outcome.lost_workers}
+               "failed": outcome.failed, "seconds": outcome.seconds, "lost_workers": outcome.lost_workers,
+               "device": device}
     return summary, lines

@@ -12,14 +12,19 @@ IEEE float32 (TF32 off), so the quantized path computes what the contract comput
 * the Izhikevich update, whose products reach ``2**45``, runs in float64 on either device.
 
 Models, data and the QAT state go to the device; checkpoints are saved from the CPU
-(``pipeline.py``), so they load anywhere.
+(``pipeline.py``), so they load anywhere. ``compute(device, threads)`` also sets the CPU
+threads of torch and of numpy's BLAS (``--threads``; by default the libraries' own choice)
+and reports all three.
 """
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import torch
+
+from .host.threads import check_threads, use_blas_threads
 
 #: The choices of ``--device``.
 DEVICES = ("auto", "cpu", "cuda")
@@ -48,6 +53,32 @@ def resolve_device(name: str, say: Optional[Callable[[str], None]] = None) -> to
     if name == "auto":
         (say or _say)(f"--device auto: computing on the GPU, {torch.cuda.get_device_name(device)} (CUDA)")
     return device
+
+
+@dataclass(frozen=True)
+class Compute:
+    """Where a command computes: the torch device, and the threads of torch's CPU pool and
+    of numpy's BLAS (the emulator's products)."""
+
+    device: torch.device
+    torch_threads: int
+    blas_threads: int
+
+    def to_dict(self) -> dict:
+        return {"device": self.device.type, "threads": {"torch": self.torch_threads, "blas": self.blas_threads}}
+
+    def line(self) -> str:
+        return (f"computed on:            {self.device.type}; CPU threads: torch {self.torch_threads}, "
+                f"numpy's BLAS {self.blas_threads}")
+
+
+def compute(device: str, threads: Optional[int] = None, say: Optional[Callable[[str], None]] = None) -> Compute:
+    """:func:`resolve_device` of ``device`` (``say`` as there), and torch's and BLAS's CPU threads
+    set to ``threads`` (an integer in [1, the cores given]), or left as they are (None)."""
+    resolved = resolve_device(device, say)
+    if threads is not None:
+        torch.set_num_threads(check_threads(threads))
+    return Compute(resolved, torch.get_num_threads(), use_blas_threads(threads))
 
 
 def exact_float32() -> None:

@@ -3,7 +3,9 @@
 ``train(options)`` generates the data set (fixed by ``data_seed``), trains the
 float network, copies it into the quantized network, fine-tunes that with QAT,
 and measures both on the test split encoded with ``seed``: the same inputs that
-``pynq-snn run --seed`` and ``pynq-snn verify --seed`` use.
+``pynq-snn run --seed`` and ``pynq-snn verify --seed`` use. Training computes on
+the ``device`` it is given (``devices.py``); the networks it returns, and the
+checkpoints, are on the CPU.
 """
 from __future__ import annotations
 
@@ -60,10 +62,12 @@ class TrainResult:
     qat_history: List[EpochStats] = field(default_factory=list)
 
 
-def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[[str], None]] = None) -> TrainResult:
-    """Float warm-up, then QAT; see the module docstring.
+def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[[str], None]] = None,
+          device: Optional[torch.device] = None) -> TrainResult:
+    """Float warm-up, then QAT, on ``device`` (the CPU by default); see the module docstring.
 
-    Before any training, a network the default build of the IP cannot hold is named through
+    Both networks are initialized on the CPU, so a seed gives the same start on every device,
+    and come back to it when trained. Before any training, a network the default build of the IP cannot hold is named through
     ``warn`` (a ``warnings.warn`` by default): it trains, but export will refuse it.
     """
     options = options.resolved()
@@ -74,21 +78,24 @@ def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[
     _warn_if_too_big(config.sizes, dataset.encoding.steps, warn or warnings.warn)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
-    float_model = SpikingMLP(config)
+    device = torch.device("cpu") if device is None else device
+    float_model = SpikingMLP(config).to(device)
     common = dict(split=dataset.train, encoding=dataset.encoding, rng=rng, batch_size=options.batch_size, progress=progress)
     float_history = fit(float_model, epochs=options.float_epochs, lr=options.lr, desc="float", **common)
-    quant_model = QuantSpikingMLP.from_float(float_model)
+    quant_model = QuantSpikingMLP.from_float(float_model).to(device)
     qat_history = fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, desc="4-bit QAT", **common)
     spikes = encode_test_split(dataset, dataset.encoding, options.seed)
+    float_accuracy, quant_accuracy = evaluate(float_model, spikes, dataset.test.y), evaluate(quant_model, spikes,
+                                                                                            dataset.test.y)
     return TrainResult(
         options=options,
         encoding=dataset.encoding,
         dataset=dataset,
         test_spikes=spikes,
-        float_model=float_model,
-        quant_model=quant_model,
-        float_accuracy=evaluate(float_model, spikes, dataset.test.y),
-        quant_accuracy=evaluate(quant_model, spikes, dataset.test.y),
+        float_model=float_model.cpu(),
+        quant_model=quant_model.cpu(),
+        float_accuracy=float_accuracy,
+        quant_accuracy=quant_accuracy,
         float_history=float_history,
         qat_history=qat_history,
     )
@@ -132,7 +139,7 @@ def _save(path, model: QuantSpikingNetwork, encoding: Encoding, meta: dict, opti
         "network": model.config.to_dict() if built_from_config else None,
         "layers": None if built_from_config else layer_specs(model),
         "encoding": encoding.to_dict(),
-        "state_dict": model.state_dict(),
+        "state_dict": _cpu_state(model),
         "meta": dict(meta),
         "metrics": dict(metrics or {}),
         "history": dict(history or {}),
@@ -140,6 +147,15 @@ def _save(path, model: QuantSpikingNetwork, encoding: Encoding, meta: dict, opti
     path = Path(path)
     torch.save(payload, path)
     return file_sha256(path)
+
+
+def _cpu_state(model: torch.nn.Module) -> dict:
+    """``model``'s state_dict with every tensor on the CPU, so that the checkpoint loads on any
+    machine; its version metadata kept. On the CPU it is the state_dict itself."""
+    state = model.state_dict()
+    on_cpu = type(state)((name, value.cpu()) for name, value in state.items())
+    on_cpu._metadata = getattr(state, "_metadata", None)
+    return on_cpu
 
 
 def file_sha256(path) -> str:

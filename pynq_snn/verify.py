@@ -3,7 +3,8 @@
 Both run the same encoded inputs; every output spike, every entry of every layer's
 raster and every final state integer is compared. The torch model computes with its
 own Brevitas weights and the torch code of the contract, the emulator with the
-artifact's integers and its numpy code; neither calls the other.
+artifact's integers and its numpy code; neither calls the other. The torch model
+computes on its own device (a GPU too: ``devices.py`` says why that is exact).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import torch
 
+from .devices import model_device
 from .overlay.artifact import Artifact
 from .overlay.emulator import EmulatorResult, emulate
 from .quant.network import QuantSpikingNetwork
@@ -59,12 +61,13 @@ def combine(reports: Iterable[VerifyReport]) -> VerifyReport:
 
 @torch.no_grad()
 def compare(model: QuantSpikingNetwork, artifact: Artifact, spikes: np.ndarray) -> VerifyReport:
-    """Run both on input spikes uint8 [T, N, C] and count the integers that differ."""
+    """Run both on input spikes uint8 [T, N, C] and count the integers that differ; the model
+    runs on its device."""
     model.eval()
-    ours = model(torch.from_numpy(spikes).float())
+    ours = model(torch.from_numpy(spikes).to(model_device(model)).float())
     return count_mismatches(
-        [r.numpy() for r in ours.rasters],
-        [{name: value.numpy() for name, value in state.items()} for state in ours.final_states],
+        [r.cpu().numpy() for r in ours.rasters],
+        [{name: value.cpu().numpy() for name, value in state.items()} for state in ours.final_states],
         emulate(artifact, spikes, record_rasters=True),
     )
 

@@ -93,14 +93,15 @@ def test_encoded_inputs_run_as_the_data_set_does(tmp_path, seed):
     assert from_file["device"]["cycles"] == from_data["device"]["cycles"]
 
 
-def test_inputs_without_labels_report_no_accuracy(tmp_path):
+def test_inputs_without_labels_report_no_accuracy_and_the_threads_are_told(tmp_path):
     network, inputs = tmp_path / "net.snn", tmp_path / "spikes.npz"
     _random_randman_network(network, 0)
     np.savez(inputs, spikes=np.random.default_rng(0).integers(0, 2, size=(100, 3, 128), dtype=np.uint8))
-    status, out, err = on_the_board("run", str(network), "--inputs", str(inputs), "--json")
+    status, out, err = on_the_board("run", str(network), "--inputs", str(inputs), "--threads", "1", "--json")
     assert status == 0, err
     report = last_json(out)
     assert report["accuracy"] is None and report["device"]["accuracy"] is None
+    assert report["threads"] == {"blas": 1} and "CPU threads:            1 (numpy's BLAS" in out
     assert "accuracy: (no labels)" in out and "(3 samples, no labels)" in out
 
 

@@ -70,12 +70,12 @@ def _ended(index: int, process: multiprocessing.Process) -> Optional[str]:
 
 
 def _run_processes(spec: SweepSpec, storage_url: str, study_name: str, trials: int, workers: int,
-                   heartbeat: int, watch: optuna.Study, progress: FrontProgress) -> List[str]:
+                   heartbeat: int, watch: optuna.Study, progress: FrontProgress, device: str) -> List[str]:
     context = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // workers)
     processes = [
         context.Process(target=run_worker, name=f"pynq-snn-sweep-{i}",
-                        args=(spec, storage_url, study_name, trials, i, heartbeat, None, threads))
+                        args=(spec, storage_url, study_name, trials, i, heartbeat, None, threads, device))
         for i in range(workers)
     ]
     try:
@@ -100,8 +100,10 @@ def run_sweep(
     workers: int = 1,
     heartbeat: int = 30,
     progress: bool = True,
+    device: str = "cpu",
 ) -> SweepOutcome:
-    """Bring study ``study_name`` to ``trials`` complete trials with ``workers`` processes.
+    """Bring study ``study_name`` to ``trials`` complete trials with ``workers`` processes, which
+    train on ``device`` ("cpu" or "cuda").
 
     A study that already holds some (an earlier run, another machine) is continued.
     ``heartbeat`` is in seconds, at least 1: a trial silent for twice that is failed and retried.
@@ -116,9 +118,9 @@ def run_sweep(
     lost: List[str] = []
     try:
         if workers == 1:
-            run_worker(spec, storage_url, study_name, trials, 0, heartbeat, on_trial=bar.update)
+            run_worker(spec, storage_url, study_name, trials, 0, heartbeat, on_trial=bar.update, device=device)
         else:
-            lost = _run_processes(spec, storage_url, study_name, trials, workers, heartbeat, study, bar)
+            lost = _run_processes(spec, storage_url, study_name, trials, workers, heartbeat, study, bar, device)
         bar.update(study)
     finally:
         bar.close()

@@ -56,8 +56,9 @@ def sampler(spec: SweepSpec, trials_so_far: int, worker: int, shared: bool) -> o
 class TrialObjective:
     """``objective(trial) -> (accuracy, energy_nj, cycles)`` for Optuna."""
 
-    def __init__(self, spec: SweepSpec) -> None:
+    def __init__(self, spec: SweepSpec, device: str = "cpu") -> None:
         self.spec = spec
+        self.device = device
         self.rate_coded = spec.rate_coded()
 
     def __call__(self, trial: optuna.Trial) -> Tuple[float, float, float]:
@@ -74,7 +75,7 @@ class TrialObjective:
             raise optuna.TrialPruned(f"{'-'.join(map(str, sizes))} does not fit the chip: {'; '.join(violations)}")
         meta = {"data": self.spec.data, "data_seed": self.spec.data_seed, "neuron": config.options.neuron,
                 "study": trial.study.study_name, "trial": trial.number}
-        run = run_trial(config, self.spec, meta)
+        run = run_trial(config, self.spec, meta, self.device)
         trial.set_user_attr("float_accuracy", run.float_accuracy)
         trial.set_user_attr("spikes_per_sample", run.measurement.spikes_per_sample)
         trial.set_user_attr("seconds", run.seconds)
@@ -91,12 +92,14 @@ def run_worker(
     heartbeat: int = 30,
     on_trial: Optional[Callable[[optuna.Study], None]] = None,
     threads: Optional[int] = None,
+    device: str = "cpu",
 ) -> None:
     """Run trials of ``study_name`` until it holds ``trials`` complete ones (module docstring).
 
     ``heartbeat`` is in seconds, at least 1 (the wait for the last trials relies on it to
     find dead workers). ``on_trial(study)`` is called after each trial this worker ends;
-    ``threads`` caps torch's threads (for several workers on one machine).
+    ``threads`` caps torch's threads (for several workers on one machine); ``device`` ("cpu"
+    or "cuda") is where the trials train.
     """
     quiet_optuna()
     if threads is not None:
@@ -107,7 +110,7 @@ def run_worker(
     study = open_sweep(storage, study_name, spec)
     study.sampler = sampler(spec, len(study.get_trials(deepcopy=False)), worker,
                             shared=not storage_url.startswith("sqlite"))
-    objective = TrialObjective(spec)
+    objective = TrialObjective(spec, device)
     while True:
         optuna.storages.fail_stale_trials(study)
         complete = count(study, TrialState.COMPLETE)
