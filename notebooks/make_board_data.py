@@ -8,10 +8,9 @@ and writes next to this script (or into ``--out``):
 ``digits.snn``
     the artifact (4-bit weights, neuron parameters, encoding, provenance in ``meta``).
 ``digits_test.npz``
-    the test split exactly as ``pynq-snn run --seed 0`` encodes it:
-    ``spikes_packed`` uint8 = ``np.packbits(spikes, axis=2)`` of the spikes
-    uint8 [T, N, C], ``shape`` = (T, N, C), ``labels`` int64 [N], and the seeds.
-    Unpack with ``np.unpackbits(spikes_packed, axis=2, count=C)``.
+    the test split exactly as ``pynq-snn run --seed 0`` encodes it, as encoded inputs
+    (``pynq_snn/host/inputs.py``): ``spikes_packed`` uint8 = ``np.packbits(spikes, axis=2)``
+    of the spikes uint8 [T, N, C], ``shape`` = (T, N, C), ``labels`` int64 [N], and the seeds.
 
     python notebooks/make_board_data.py
 """
@@ -33,6 +32,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from pynq_snn.host.evaluate import run_artifact
+    from pynq_snn.host.inputs import load_inputs, save_inputs
     from pynq_snn.overlay.artifact import save
     from pynq_snn.pipeline import train
     from pynq_snn.quant.export import to_artifact
@@ -64,18 +64,9 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     snn_path, npz_path = args.out / "digits.snn", args.out / "digits_test.npz"
     save(artifact, snn_path)
-    np.savez_compressed(
-        npz_path,
-        spikes_packed=np.packbits(spikes.astype(np.uint8), axis=2),
-        shape=np.asarray(spikes.shape, dtype=np.int64),
-        labels=labels,
-        seed=np.int64(options.seed),
-        data_seed=np.int64(options.data_seed),
-    )
+    save_inputs(npz_path, spikes, labels, seed=options.seed, data_seed=options.data_seed)
     # The file must give back exactly these spikes.
-    with np.load(npz_path) as f:
-        back = np.unpackbits(f["spikes_packed"], axis=2, count=int(f["shape"][2]))
-    assert np.array_equal(back, spikes), "packbits round trip changed the spikes"
+    assert np.array_equal(load_inputs(npz_path).spikes, spikes), "packbits round trip changed the spikes"
 
     print(f"float accuracy {result.float_accuracy:.2%}, 4-bit {result.quant_accuracy:.2%}, "
           f"emulator {report.accuracy:.2%}; bit-exact over {check.n_samples} samples")
