@@ -420,8 +420,8 @@ def _input_batches(artifact, path: str, batch_size: int):
         check_input(artifact, inputs.spikes)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    n_samples, size = inputs.spikes.shape[1], check_batch_size(batch_size)
-    batches = ((inputs.spikes[:, first: first + size], None if inputs.labels is None else inputs.labels[first: first + size])
+    n_samples, size, labels = inputs.spikes.shape[1], check_batch_size(batch_size), inputs.labels
+    batches = ((inputs.spikes[:, first: first + size], None if labels is None else labels[first: first + size])
                for first in range(0, n_samples, size))
     return str(path), n_samples, batches
 
@@ -505,7 +505,8 @@ def cmd_encode(args) -> int:
     if args.artifact is not None:
         if args.encoding or args.steps:
             raise ValueError("--encoding and --steps are the artifact's: leave them out, or the artifact")
-        data, dataset, encoding = _artifact_dataset(load(shipped_file(args.artifact)), args.data, args.data_seed, args.data_dir)
+        artifact = load(shipped_file(args.artifact))
+        data, dataset, encoding = _artifact_dataset(artifact, args.data, args.data_seed, args.data_dir)
     else:
         if args.data is None:
             raise ValueError("name the data set with --data, or an artifact whose data set to encode")

@@ -67,8 +67,9 @@ def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[
     """Float warm-up, then QAT, on ``device`` (the CPU by default); see the module docstring.
 
     Both networks are initialized on the CPU, so a seed gives the same start on every device,
-    and come back to it when trained. Before any training, a network the default build of the IP cannot hold is named through
-    ``warn`` (a ``warnings.warn`` by default): it trains, but export will refuse it.
+    and come back to it when trained. Before any training, a network the default build of
+    the IP cannot hold is named through ``warn`` (a ``warnings.warn`` by default): it trains,
+    but export will refuse it.
     """
     options = options.resolved()
     steps = {} if options.steps is None else {"steps": options.steps}
