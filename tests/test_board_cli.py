@@ -126,13 +126,29 @@ def test_a_desktop_command_names_its_extra_on_the_board(argv, extra):
     assert err.rstrip().endswith(f"pip install 'pynq-snn[{extra}]'")
 
 
-@pytest.mark.parametrize("command", [["run", "digits.snn"], ["encode", "--out", "x.npz"]])
-def test_a_data_set_that_needs_scikit_learn_names_its_extra_on_the_board(command, tmp_path):
-    argv = [*command[:-1], str(tmp_path / command[-1])] if command[0] == "encode" else command
-    status, out, err = on_the_board(*argv, "--data", "digits")
+NEEDS_A_LIBRARY = [
+    ("digits", "the digits data set needs scikit-learn: install the desktop extra, pip install 'pynq-snn[desktop]'"),
+    ("nmnist", "nmnist needs tonic: install the events extra, pip install 'pynq-snn[events]'"),
+]
+
+
+@pytest.mark.parametrize("data, message", NEEDS_A_LIBRARY, ids=[data for data, _ in NEEDS_A_LIBRARY])
+@pytest.mark.parametrize("command", ["run", "encode"])
+def test_a_data_set_that_needs_a_library_names_its_extra_on_the_board(command, data, message, tmp_path):
+    argv = ["run", "digits.snn"] if command == "run" else ["encode", "--out", str(tmp_path / "x.npz")]
+    status, out, err = on_the_board(*argv, "--data", data)
     assert status == 2 and err.count("\n") == 1, err
-    assert err.strip() == (f"pynq-snn {command[0]}: error: the digits data set needs scikit-learn: "
-                           "install the desktop extra, pip install 'pynq-snn[desktop]'")
+    assert err.strip() == f"pynq-snn {command}: error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["encode", "--out"], "name the data set with --data, or an artifact whose data set to encode"),
+    (["encode", "digits.snn", "--steps", "5", "--out"], "--encoding and --steps are the artifact's"),
+])
+def test_encode_asks_for_one_source_of_encoding(argv, message, tmp_path):
+    status, _, err = on_the_board(*argv, str(tmp_path / "x.npz"))
+    assert status == 2 and err.count("\n") == 1 and message in err, err
 
 
 def test_a_bad_inputs_file_gets_one_line_on_the_board(tmp_path):
