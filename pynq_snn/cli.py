@@ -1,4 +1,4 @@
-"""Command line: ``pynq-snn {train,export,import,run,encode,verify,info,demo,sweep}``.
+"""Command line: ``pynq-snn {train,export,import,run,encode,verify,info,demo,sweep,convert}``.
 
 Every command that reads data takes ``--data`` and ``--data-seed`` (the data set
 and its train/test split, one default for all commands) and ``--seed`` (weight
@@ -19,6 +19,7 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from . import __version__
+from .cli_convert import add_ann_options, add_parser as add_convert_parser
 from .cli_sweep import add_parser as add_sweep_parser
 from .extras import missing_extra
 from .training.neurons import NEURONS
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_ann_options(p)
 
     p = sub.add_parser("export", help="export a checkpoint to the deployment artifact (checks the IP's capacity)")
     p.add_argument("checkpoint", help="checkpoint written by train or import")
@@ -258,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     add_sweep_parser(sub)
+    _add_device_option(add_convert_parser(sub))
     return parser
 
 
@@ -299,6 +302,11 @@ def cmd_train(args) -> int:
     from .pipeline import save_checkpoint, train
 
     check_out_file(args.out)
+    if args.ann or args.levels is not None:
+        from .cli_convert import train_ann
+
+        _emit(args, *train_ann(args))
+        return 0
     options = train_options(args)
     where = compute(args.device, args.threads)
     result = train(options, progress=not args.quiet, warn=_warn("train"), device=where.device)
@@ -642,6 +650,14 @@ def cmd_demo(args) -> int:
     return run_demo(args)
 
 
+def cmd_convert(args) -> int:
+    from .cli_convert import convert
+
+    check_out_file(args.out)
+    _emit(args, *convert(args))
+    return 0
+
+
 def cmd_sweep(args) -> int:
     from .cli_sweep import sweep
 
@@ -652,7 +668,7 @@ def cmd_sweep(args) -> int:
 
 COMMANDS = {
     "train": cmd_train, "export": cmd_export, "import": cmd_import, "run": cmd_run, "encode": cmd_encode,
-    "verify": cmd_verify, "info": cmd_info, "demo": cmd_demo, "sweep": cmd_sweep,
+    "verify": cmd_verify, "info": cmd_info, "demo": cmd_demo, "sweep": cmd_sweep, "convert": cmd_convert,
 }
 
 

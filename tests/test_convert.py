@@ -1,14 +1,18 @@
 """Conversion of QCFS ANNs to the IP's IF layers: what each layer becomes, that it counts what
 QCFS computes, that it runs bit-exact, fine-tuning, energy, and the command line."""
+import json
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pynq_snn.cli import main
 from pynq_snn.conversion import convert, load_ann, save_ann, train_qcfs
 from pynq_snn.conversion_energy import compare_energy
 from pynq_snn.host.evaluate import run_artifact
+from pynq_snn.overlay.artifact import load
 from pynq_snn.overlay.emulator import emulate
 from pynq_snn.quant.convert import qcfs_to_snn
 from pynq_snn.quant.export import to_artifact
@@ -117,3 +121,26 @@ def test_energy_counts_the_emulators_events_against_the_anns_macs(tiny_ann):
     assert energy.ann_dense_nj == pytest.approx((64 * 8 + 8 * 10) * 4.6e-3)
     assert energy.ann_nonzero_nj == pytest.approx(energy.ann_macs_nonzero * 4.6e-3)
     assert energy.ratio_dense == pytest.approx(energy.snn_nj / energy.ann_dense_nj)
+
+
+def test_the_command_line_trains_converts_and_verifies(tmp_path, capsys):
+    ann, snn = tmp_path / "ann.pt", tmp_path / "model.snn"
+    assert main(["train", "--ann", "qcfs", "--levels", "4", "--data", "digits", "--hidden", "8", "--epochs", "1",
+                 "--out", str(ann), "--quiet", "--json"]) == 0
+    trained = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert trained["levels"] == 4 and trained["sizes"] == [64, 8, 10]
+    assert main(["convert", str(ann), "--steps", "8", "--out", str(snn), "--quiet", "--json"]) == 0
+    converted = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert converted["steps"] == 8 and (tmp_path / "model.pt").is_file()
+    assert load(snn).layers[0].params["v_init"] > 0
+    assert main(["verify", str(snn), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["ok"]
+
+
+def test_the_command_line_refuses_what_an_ann_does_not_take(tmp_path, capsys):
+    code = main(["train", "--ann", "qcfs", "--qat-epochs", "3", "--out", str(tmp_path / "a.pt")])
+    assert code == 2
+    assert "--qat-epochs" in capsys.readouterr().err
+    code = main(["convert", str(tmp_path / "missing.pt"), "--steps", "8", "--out", str(tmp_path / "m.snn")])
+    assert code == 2
+    assert "no ANN checkpoint at" in capsys.readouterr().err
