@@ -35,9 +35,10 @@ class DataDefaults:
 
 #: Per data set. Randman's one spike per channel in 100 steps and SHD's speech need the
 #: longer memory; the 28x28 images take the 784-512-10 network of the normalized-Izhikevich
-#: study.
+#: study. Digits takes 256 hidden neurons: with 128, the float network itself stayed near
+#: 96.8% over 5 training seeds (one seed 95.8%), under the 4-bit target of 97.0%.
 DEFAULTS = {
-    "digits": DataDefaults(hidden=(128,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
+    "digits": DataDefaults(hidden=(256,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
     "randman": DataDefaults(hidden=(128,), float_epochs=20, qat_epochs=10, izhikevich_epochs=(30, 20), beta=0.95),
     "fashion-mnist": DataDefaults(hidden=(512,), float_epochs=5, qat_epochs=3, izhikevich_epochs=(6, 4)),
     "mnist": DataDefaults(hidden=(512,), float_epochs=5, qat_epochs=3, izhikevich_epochs=(6, 4)),
@@ -65,8 +66,7 @@ class TrainOptions:
     ``.npz`` file; ``data_dir`` is where real data sets' files are looked for first;
     ``encoding`` (a key of :data:`~pynq_snn.training.data.ENCODINGS`) replaces the
     data set's own.
-    ``lr`` and ``qat_lr`` are Adam's learning rates at the start of the float warm-up and
-    of QAT; each phase anneals its own to 0 by a cosine (``training/trainer.py``);
+    ``lr`` and ``qat_lr`` are Adam's learning rates of the float warm-up and of QAT;
     ``batch_size`` counts samples; ``threshold`` is in units of the synaptic current.
     """
 
