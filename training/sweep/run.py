@@ -3,14 +3,14 @@
 The study is created (or found and checked) before any worker starts, so a bad
 storage URL, an unreachable database or a study with other objectives stops the run
 at once. With ``K > 1`` workers, each is a separate process (multiprocessing's
-``spawn``) with ``cores / K`` torch threads, and this process only watches the study.
-Other machines join the same study by running the same sweep against the same
-PostgreSQL database. A progress bar counts the complete trials and shows the front.
+``spawn``) with ``cores / K`` torch threads (of the cores this process is given), and
+this process only watches the study. Other machines join the same study by running the
+same sweep against the same PostgreSQL database. A progress bar counts the complete
+trials and shows the front.
 """
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -19,6 +19,7 @@ import optuna
 from optuna.trial import TrialState
 from tqdm.auto import tqdm
 
+from ...host.threads import cores_given
 from .front import summary, trial_points
 from .spec import SweepSpec
 from .storage import open_storage
@@ -72,7 +73,7 @@ def _ended(index: int, process: multiprocessing.Process) -> Optional[str]:
 def _run_processes(spec: SweepSpec, storage_url: str, study_name: str, trials: int, workers: int,
                    heartbeat: int, watch: optuna.Study, progress: FrontProgress, device: str) -> List[str]:
     context = multiprocessing.get_context("spawn")
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = max(1, cores_given() // workers)
     processes = [
         context.Process(target=run_worker, name=f"pynq-snn-sweep-{i}",
                         args=(spec, storage_url, study_name, trials, i, heartbeat, None, threads, device))
