@@ -6,7 +6,7 @@ counts the emulator measures; a run of the RTL in simulation (Verilator) confirm
 model on the trained digits network. Times are at the 200 MHz the block design asks
 for (``cycles.CLOCK_MHZ``), a target: the static timing estimate (``bench/ip_timing.py``)
 does not reach it yet, and Vivado has not run. Rates: the digits network is
-the toolkit's trained 64-128-10 LIF network on its own test split; 784-512-10 is
+a trained 64-128-10 LIF network (``--hidden 128``) on its own test split; 784-512-10 is
 run at the rates an MNIST network sees (input: the mean MNIST pixel, 0.13, as a
 rate code; hidden: the digits network's measured hidden rate).
 
@@ -102,7 +102,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="end with one JSON object keyed by network name")
     args = parser.parse_args()
 
-    result = train(TrainOptions(data="digits", seed=args.seed), progress=False)
+    result = train(TrainOptions(data="digits", hidden=[128], seed=args.seed), progress=False)
     spikes = result.test_spikes
     digits = to_artifact(result.quant_model, result.encoding.to_dict())
     steps, n_samples, _ = spikes.shape
