@@ -61,13 +61,16 @@ def timed(fn):
 
 
 def epoch_seconds(models, subset, encoding, batch_size, repeats):
-    """Median wall and CPU seconds of one ``fit`` epoch per model, the models interleaved."""
+    """Median wall and CPU seconds of one ``fit`` epoch per model, the models interleaved
+    (each repeat starts one model later, so no model always follows the same one)."""
     seconds = {name: ([], []) for name in models}
-    for _, (name, model) in itertools.product(range(repeats), models.items()):
-        _, wall, cpu = timed(lambda: fit(model, subset, encoding, 1, np.random.default_rng(0),
-                                         batch_size=batch_size, progress=False))
-        seconds[name][0].append(wall)
-        seconds[name][1].append(cpu)
+    names = list(models)
+    for repeat in range(repeats):
+        for name in names[repeat % len(names):] + names[: repeat % len(names)]:
+            _, wall, cpu = timed(lambda: fit(models[name], subset, encoding, 1, np.random.default_rng(0),
+                                             batch_size=batch_size, progress=False))
+            seconds[name][0].append(wall)
+            seconds[name][1].append(cpu)
     return {name: (statistics.median(w), statistics.median(c)) for name, (w, c) in seconds.items()}
 
 
