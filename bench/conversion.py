@@ -11,9 +11,10 @@ each on the emulator over the whole rate-coded test split (encoded with the seed
 it against the quantized torch model, and does the same after ``--finetune-epochs`` of
 surrogate-gradient QAT at that T. The energy per sample (``pynq_snn/conversion_energy.py``:
 E_AC = 0.9 pJ per synaptic event and neuron update, E_MAC = 4.6 pJ) is compared with the
-ANN's MACs, dense and with zero inputs skipped. The directly trained 4-bit SNN of the same
-seed is read from ``bench/accuracy.py``'s result, if there is one. Each file, under
-``bench/results/conversion/``, records its command and the git commit.
+ANN's MACs, dense and with zero inputs skipped. Each file, under ``bench/results/conversion/``,
+records its command and the git commit. ``table`` and ``plot`` show the directly trained
+4-bit SNN of the same seeds beside them, from ``bench/accuracy.py``'s results as they
+stand (run it for the seeds that lack one).
 """
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps) 
         "options": asdict(ann.options), "sizes": ann.model.sizes, "test_samples": int(len(dataset.test.y)),
         "ann_accuracy": ann.accuracy, "lambdas": ann.model.lambdas(),
         "ann_epoch_s": statistics.mean(e.seconds for e in ann.history), "finetune_epochs": finetune_epochs,
-        "steps": per_steps, "direct_snn": direct_snn(case, seed),
+        "steps": per_steps,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
     }
 
@@ -133,21 +134,22 @@ def table() -> None:
     for (case, sizes, levels, epochs, tuned), records in groups().items():
         steps = [s["steps"] for s in records[0]["steps"]]
         seeds = ", ".join(str(r["seed"]) for r in records)
-        direct = [r["direct_snn"] for r in records if r["direct_snn"]]
-        rows = [["4-bit QCFS ANN", mean_std([r["ann_accuracy"] for r in records])] + ["" for _ in steps[1:]]]
-        rows.append(["converted (IF)"] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
-                                          for t in steps])
-        rows.append([f"converted + {tuned} epochs fine-tuning"]
+        direct = [(r["seed"], direct_snn(case, r["seed"])) for r in records]
+        direct = [(seed, d) for seed, d in direct if d]
+        rows = [["4-bit QCFS ANN", mean_std([r["ann_accuracy"] for r in records])] + ["" for _ in steps]]
+        rows.append(["converted (IF)", ""] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
+                                              for t in steps])
+        rows.append([f"converted + {tuned} epochs fine-tuning", ""]
                     + [mean_std([m["accuracy"] for m in _at(records, t, "finetuned")]) for t in steps])
         if direct:
-            rows.append([f"directly trained 4-bit SNN, T = {direct[0]['steps'] or 'default'} "
-                         f"(seeds {', '.join(str(r['seed']) for r in records if r['direct_snn'])})",
-                         mean_std([d["quant_accuracy"] for d in direct])] + ["" for _ in steps[1:]])
+            rows.append([f"directly trained 4-bit SNN, T = {direct[0][1]['steps'] or 'its default'} "
+                         f"(bench/accuracy.py, seeds {', '.join(str(seed) for seed, _ in direct)})",
+                         mean_std([d["quant_accuracy"] for _, d in direct])] + ["" for _ in steps])
         mismatches = sum(m["verify_mismatches"] for t in steps for w in ("converted", "finetuned")
                          for m in _at(records, t, w))
         print_table(f"{case} {sizes}, L = {levels}, {epochs} ANN epochs: test accuracy over seeds {seeds} "
                     f"(mean ± std; verify mismatches, all runs: {mismatches})",
-                    ["network"] + [f"T = {t}" for t in steps], rows)
+                    ["network", "no T"] + [f"T = {t}" for t in steps], rows)
         rows = []
         for t in steps:
             energy = [m["energy"] for m in _at(records, t, "converted")]
@@ -180,7 +182,7 @@ def plot(out_dir: Path) -> None:
                         capsize=3)
         ax.axhline(100 * statistics.mean(r["ann_accuracy"] for r in records), color="k", ls="--",
                    label=f"4-bit QCFS ANN (L = {levels})")
-        direct = [r["direct_snn"] for r in records if r["direct_snn"]]
+        direct = [d for d in (direct_snn(case, r["seed"]) for r in records) if d]
         if direct:
             ax.axhline(100 * statistics.mean(d["quant_accuracy"] for d in direct), color="gray", ls=":",
                        label="directly trained 4-bit SNN")
