@@ -63,9 +63,9 @@ def measure(converted, ann, inputs, seed: int) -> dict:
             "finetune_epoch_s": statistics.mean(e.seconds for e in history) if history else None}
 
 
-def direct_snn(case: str, seed: int):
-    """The directly trained 4-bit SNN of ``case`` and ``seed`` with the data set's default epochs,
-    as ``bench/accuracy.py run`` recorded it, or None."""
+def direct_snn(case: str, seed: int, sizes):
+    """The directly trained 4-bit SNN of ``case``, ``seed`` and ``sizes`` with the data set's default
+    epochs, as ``bench/accuracy.py run`` recorded it, or None."""
     from pynq_snn.training.options import DEFAULTS
 
     defaults = DEFAULTS[case]
@@ -73,6 +73,8 @@ def direct_snn(case: str, seed: int):
     if not path.is_file():
         return None
     record = json.loads(path.read_text())
+    if record["sizes"] != sizes:
+        return None
     return {"file": str(path.relative_to(ROOT)), "quant_accuracy": record["quant_accuracy"],
             "steps": record["options"]["steps"], "commit": record["commit"]}
 
@@ -134,7 +136,7 @@ def table() -> None:
     for (case, sizes, levels, epochs, tuned), records in groups().items():
         steps = [s["steps"] for s in records[0]["steps"]]
         seeds = ", ".join(str(r["seed"]) for r in records)
-        direct = [(r["seed"], direct_snn(case, r["seed"])) for r in records]
+        direct = [(r["seed"], direct_snn(case, r["seed"], r["sizes"])) for r in records]
         direct = [(seed, d) for seed, d in direct if d]
         rows = [["4-bit QCFS ANN", mean_std([r["ann_accuracy"] for r in records])] + ["" for _ in steps]]
         rows.append(["converted (IF)", ""] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
@@ -182,7 +184,7 @@ def plot(out_dir: Path) -> None:
                         capsize=3)
         ax.axhline(100 * statistics.mean(r["ann_accuracy"] for r in records), color="k", ls="--",
                    label=f"4-bit QCFS ANN (L = {levels})")
-        direct = [d for d in (direct_snn(case, r["seed"]) for r in records) if d]
+        direct = [d for d in (direct_snn(case, r["seed"], r["sizes"]) for r in records) if d]
         if direct:
             ax.axhline(100 * statistics.mean(d["quant_accuracy"] for d in direct), color="gray", ls=":",
                        label="directly trained 4-bit SNN")

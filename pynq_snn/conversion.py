@@ -131,7 +131,7 @@ def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: float 
             dataset: Optional[Dataset] = None, progress: bool = True,
             device: Optional[torch.device] = None) -> Converted:
     """The IF network of ``ann`` for ``steps`` timesteps; with ``finetune_epochs`` > 0, trained that
-    many epochs by :func:`~.training.trainer.fit` (Adam from ``lr``, the ANN's batch size and seed)
+    many epochs by :func:`~.training.trainer.fit` (Adam at ``lr``, the ANN's batch size and seed)
     at those steps, on ``device`` (the CPU by default); the network returns on the CPU.
     ``dataset`` spares loading the ANN's data set again."""
     if isinstance(finetune_epochs, bool) or not isinstance(finetune_epochs, int) or finetune_epochs < 0:

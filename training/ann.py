@@ -6,7 +6,8 @@ it sees the same values as firing rates. Loss: ``CE(softmax(f(p)), y)`` of the m
 logits ``f(p)``; the predicted class is the argmax of its output rates
 (:meth:`~pynq_snn.quant.qcfs.QcfsNet.output_rates`, what the converted network's spike
 counts measure), ties to the lowest index as for spike counts. Adam, with the samples
-shuffled each epoch by one numpy generator, as :func:`.trainer.fit` does.
+shuffled each epoch by one numpy generator, as :func:`.trainer.fit` does; the inputs go
+where the model is.
 """
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ def fit_ann(model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, rng: np
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     device = model_device(model)
     inputs = torch.as_tensor(x, dtype=torch.float32).to(device)
     labels = torch.as_tensor(y, dtype=torch.long).to(device)
@@ -60,7 +60,6 @@ def fit_ann(model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, rng: np
             optimizer.step()
             total_loss += float(loss.detach()) * len(batch)
             correct += int((logits.argmax(dim=1) == labels[batch]).sum())
-        schedule.step()
         stats = EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
         history.append(stats)
         if progress:
