@@ -1,6 +1,6 @@
 """Training time and memory at the size users train: Fashion-MNIST through 784-512-10 at T=25.
 
-    python bench/train_profile.py --samples 640 --repeats 5 --threads 1
+    python bench/train_profile.py --samples 640 --repeats 15 --threads 1
 
 Times one epoch (``fit``) over the first ``--samples`` training images for three
 networks of the same shape on the same spikes, interleaved ``--repeats`` times
