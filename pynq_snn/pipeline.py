@@ -1,7 +1,8 @@
 """The desktop chain: float warm-up, 4-bit QAT, evaluation, checkpoint files, export.
 
 ``train(options)`` generates the data set (fixed by ``data_seed``), trains the
-float network, copies it into the quantized network, fine-tunes that with QAT,
+float network, copies it into the quantized network, fine-tunes that with QAT (its
+learning rate annealed to 0, ``training/trainer.py``),
 and measures both on the test split encoded with ``seed``: the same inputs that
 ``pynq-snn run --seed`` and ``pynq-snn verify --seed`` use. Training computes on
 the ``device`` it is given (``devices.py``); the networks it returns, and the
@@ -84,7 +85,8 @@ def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[
     common = dict(split=dataset.train, encoding=dataset.encoding, rng=rng, batch_size=options.batch_size, progress=progress)
     float_history = fit(float_model, epochs=options.float_epochs, lr=options.lr, desc="float", **common)
     quant_model = QuantSpikingMLP.from_float(float_model).to(device)
-    qat_history = fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, desc="4-bit QAT", **common)
+    qat_history = fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, desc="4-bit QAT", anneal=True,
+                      **common)
     spikes = encode_test_split(dataset, dataset.encoding, options.seed)
     float_accuracy, quant_accuracy = evaluate(float_model, spikes, dataset.test.y), evaluate(quant_model, spikes,
                                                                                             dataset.test.y)

@@ -66,7 +66,8 @@ class TrainOptions:
     ``.npz`` file; ``data_dir`` is where real data sets' files are looked for first;
     ``encoding`` (a key of :data:`~pynq_snn.training.data.ENCODINGS`) replaces the
     data set's own.
-    ``lr`` and ``qat_lr`` are Adam's learning rates of the float warm-up and of QAT;
+    ``lr`` is Adam's learning rate of the float warm-up; ``qat_lr`` the one QAT starts
+    from and anneals to 0 by a cosine (``training/trainer.py``);
     ``batch_size`` counts samples; ``threshold`` is in units of the synaptic current.
     """
 

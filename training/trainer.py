@@ -3,6 +3,11 @@
 Loss: cross-entropy on output spike counts, ``CE(softmax(c), y)`` with
 ``c_k = sum_t s_k[t]`` (snnTorch's ``ce_count_loss``); the predicted class is the
 output with the most spikes, ties to the lowest index (``overlay/CONTRACT.md``).
+With ``anneal`` (QAT's fine-tuning), Adam's learning rate falls from ``lr`` to 0 by a
+cosine over the ``E`` epochs, set once per epoch: ``lr_e = lr * (1 + cos(pi * e / E)) / 2``
+for epoch ``e = 0..E-1`` (``torch.optim.lr_scheduler.CosineAnnealingLR``), so that the
+weights settle at the end instead of ending wherever a full step left them; without, it
+stays ``lr``.
 Inputs are encoded afresh for every epoch from one numpy generator, so a seed fixes
 initialization, shuffling and every encoding draw. Each minibatch is encoded when it
 is trained on (:func:`~pynq_snn.overlay.encoding.encode_batches`: the same spikes as
@@ -62,11 +67,14 @@ def fit(
     batch_size: int = 64,
     desc: str = "train",
     progress: bool = True,
+    anneal: bool = False,
 ) -> List[EpochStats]:
-    """Train ``model`` with Adam for ``epochs`` passes over ``split``; one :class:`EpochStats` per epoch."""
+    """Train ``model`` with Adam for ``epochs`` passes over ``split``, the learning rate annealed
+    to 0 if ``anneal`` (module docstring); one :class:`EpochStats` per epoch."""
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1)) if anneal else None
     device = model_device(model)
     labels = torch.as_tensor(split.y, dtype=torch.long).to(device)
     history = []
@@ -91,6 +99,8 @@ def fit(
             total_loss += loss_value * len(y)
             correct += int((predict_counts(out) == y).sum())
             bar.set_postfix(loss=f"{loss_value:.3f}", refresh=False)
+        if schedule is not None:
+            schedule.step()
         stats = EpochStats(epoch + 1, total_loss / len(order), correct / len(order), time.perf_counter() - start)
         history.append(stats)
         if progress and not _is_terminal():

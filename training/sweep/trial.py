@@ -53,7 +53,7 @@ def run_trial(config: TrialConfig, spec: SweepSpec, meta: dict, device: str = "c
     float_model = SpikingMLP(network).to(device)
     fit(float_model, epochs=options.float_epochs, lr=options.lr, **common)
     quant_model = QuantSpikingMLP.from_float(float_model).to(device)
-    fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, **common)
+    fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, anneal=True, **common)
     artifact = to_artifact(quant_model.cpu(), encoding.to_dict(), meta, build=spec.limits.build())
     spikes = encode(encoding, data.validation.x, np.random.default_rng(options.seed))
     return TrialRun(
