@@ -102,7 +102,7 @@ def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps) 
     return {
         "case": case, "seed": seed, "command": command(), "commit": commit(SOURCES),
         "options": asdict(ann.options), "sizes": ann.model.sizes, "test_samples": int(len(dataset.test.y)),
-        "ann_accuracy": ann.accuracy, "lambdas": ann.model.lambdas(),
+        "ann_accuracy": ann.accuracy, "ann_level_accuracy": ann.level_accuracy, "lambdas": ann.model.lambdas(),
         "ann_epoch_s": statistics.mean(e.seconds for e in ann.history), "finetune_epochs": finetune_epochs,
         "steps": per_steps,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
@@ -138,7 +138,10 @@ def table() -> None:
         seeds = ", ".join(str(r["seed"]) for r in records)
         direct = [(r["seed"], direct_snn(case, r["seed"], r["sizes"])) for r in records]
         direct = [(seed, d) for seed, d in direct if d]
-        rows = [["4-bit QCFS ANN", mean_std([r["ann_accuracy"] for r in records])] + ["" for _ in steps]]
+        rows = [["4-bit QCFS ANN", mean_std([r["ann_accuracy"] for r in records])] + ["" for _ in steps],
+                [f"4-bit QCFS ANN, read from its {levels} output levels", mean_std([r["ann_level_accuracy"]
+                                                                                    for r in records])]
+                + ["" for _ in steps]]
         rows.append(["converted (IF)", ""] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
                                               for t in steps])
         rows.append([f"converted + {tuned} epochs fine-tuning", ""]

@@ -52,10 +52,12 @@ def train_ann(args: argparse.Namespace) -> Tuple[dict, List[str]]:
     save_ann(ann, args.out)
     sizes = ann.model.sizes
     summary = {**where.to_dict(), "checkpoint": str(args.out), "ann": args.ann, "levels": ann.model.levels,
-               "sizes": sizes, "accuracy": ann.accuracy, "lambdas": ann.model.lambdas(), "epochs": ann.options.epochs}
+               "sizes": sizes, "accuracy": ann.accuracy, "level_accuracy": ann.level_accuracy,
+               "lambdas": ann.model.lambdas(), "epochs": ann.options.epochs}
     return summary, [
         f"QCFS ANN {'-'.join(map(str, sizes))}, L={ann.model.levels}, 4-bit weights, no bias, data {options.data}",
-        f"test accuracy: {ann.accuracy:.2%} ({ann.options.epochs} epochs)",
+        f"test accuracy: {ann.accuracy:.2%} ({ann.options.epochs} epochs); {ann.level_accuracy:.2%} read from "
+        f"its {ann.model.levels} output levels, as IF neurons count them at T = {ann.model.levels}",
         where.line(),
         f"wrote {args.out}; convert it: pynq-snn convert {args.out} --steps T --out model.snn",
     ]

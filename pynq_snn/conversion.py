@@ -39,11 +39,13 @@ CALIBRATION_SAMPLES = 1024
 
 @dataclass
 class AnnCheckpoint:
-    """A QCFS ANN (eval mode) with its training options, test accuracy and history."""
+    """A QCFS ANN (eval mode) with its training options, test accuracies and history: ``accuracy``
+    of its logits, ``level_accuracy`` of its output levels (what IF neurons count at ``T = L``)."""
 
     model: QcfsNet
     options: QcfsOptions
     accuracy: float
+    level_accuracy: float
     history: List[EpochStats] = field(default_factory=list)
 
 
@@ -70,13 +72,15 @@ def train_qcfs(options: QcfsOptions, progress: bool = True, device: Optional[tor
     history = fit_ann(model, x_train, dataset.train.y, options.epochs, rng, lr=options.lr,
                       batch_size=options.batch_size, desc=f"QCFS ANN (L={options.levels})", progress=progress)
     accuracy = evaluate_ann(model, x_test, dataset.test.y)
-    return AnnCheckpoint(model.cpu().eval(), options, accuracy, history)
+    level_accuracy = evaluate_ann(model, x_test, dataset.test.y, levels=True)
+    return AnnCheckpoint(model.cpu().eval(), options, accuracy, level_accuracy, history)
 
 
 def save_ann(ann: AnnCheckpoint, path) -> None:
     """Write ``ann`` to ``path``: tensors and plain values only."""
     torch.save({"format": ANN_FORMAT, "version": ANN_VERSION, "sizes": ann.model.sizes, "levels": ann.model.levels,
                 "options": asdict(ann.options), "accuracy": ann.accuracy,
+                "level_accuracy": ann.level_accuracy,
                 "history": [asdict(e) for e in ann.history], "state_dict": ann.model.state_dict()}, Path(path))
 
 
@@ -103,11 +107,11 @@ def load_ann(path) -> AnnCheckpoint:
         model = QcfsNet(payload["sizes"], payload["levels"])
         model.load_state_dict(payload["state_dict"])
         history = [EpochStats(**e) for e in payload["history"]]
-        accuracy = float(payload["accuracy"])
+        accuracy, level_accuracy = float(payload["accuracy"]), float(payload["level_accuracy"])
     except (KeyError, TypeError, RuntimeError, ValueError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ValueError(f"{path}: not a QCFS ANN this version builds ({quote(first)})") from None
-    return AnnCheckpoint(model.eval(), options, accuracy, history)
+    return AnnCheckpoint(model.eval(), options, accuracy, level_accuracy, history)
 
 
 @dataclass

@@ -106,6 +106,17 @@ def test_the_ann_reads_the_rate_codes_probabilities():
         rates(x, Encoding("raster", 4))
 
 
+def test_accuracy_reads_the_logits_or_the_output_levels():
+    torch.manual_seed(6)
+    net = QcfsNet([4, 6, 3], levels=2)
+    x = np.random.default_rng(6).random((50, 4)).astype(np.float32)
+    y = np.random.default_rng(7).integers(0, 3, 50)
+    with torch.no_grad():
+        logits, levels = net(torch.from_numpy(x)).numpy(), net.output_rates(torch.from_numpy(x)).numpy()
+    assert evaluate_ann(net, x, y) == np.mean(logits.argmax(axis=1) == y)
+    assert evaluate_ann(net, x, y, levels=True) == np.mean(levels.argmax(axis=1) == y)
+
+
 def test_fit_learns_a_separable_task():
     rng = np.random.default_rng(0)
     x = rng.random((256, 4)).astype(np.float32)
@@ -137,6 +148,7 @@ def test_the_checkpoint_round_trip_keeps_the_network(tiny_ann, tmp_path):
     x = torch.rand(5, 64)
     assert torch.equal(loaded.model.output_rates(x), tiny_ann.model.output_rates(x))
     assert loaded.options == tiny_ann.options and loaded.accuracy == tiny_ann.accuracy
+    assert loaded.level_accuracy == tiny_ann.level_accuracy
 
 
 def test_other_files_are_refused(tmp_path):

@@ -3,9 +3,9 @@
 The ANN reads what the rate code's spikes mean: each input's spike probability
 ``p = clip(gain * x, 0, 1)`` (``overlay/encoding.py``), so the network converted from
 it sees the same values as firing rates. Loss: ``CE(softmax(f(p)), y)`` of the model's
-logits ``f(p)``; the predicted class is the argmax of its output rates
-(:meth:`~pynq_snn.quant.qcfs.QcfsNet.output_rates`, what the converted network's spike
-counts measure), ties to the lowest index as for spike counts. Adam, with the samples
+logits ``f(p)``; the predicted class is the argmax of the logits or, read as the converted
+network reads, of the output rates (:meth:`~pynq_snn.quant.qcfs.QcfsNet.output_rates`,
+whose levels IF neurons count at ``T = L``), ties to the lowest index as for spike counts. Adam, with the samples
 shuffled each epoch by one numpy generator, as :func:`.trainer.fit` does; the inputs go
 where the model is.
 """
@@ -70,11 +70,14 @@ def fit_ann(model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, rng: np
 
 
 @torch.no_grad()
-def evaluate_ann(model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> float:
-    """Accuracy of ``model`` (``output_rates``: [B, C] -> [B, K]) on inputs ``x`` [N, C] with labels ``y`` [N]."""
+def evaluate_ann(model: nn.Module, x: np.ndarray, y: np.ndarray, levels: bool = False,
+                 batch_size: int = 1024) -> float:
+    """Accuracy of ``model`` on inputs ``x`` [N, C] with labels ``y`` [N]: the argmax of its logits,
+    or with ``levels`` of its ``output_rates`` (the quantized, clipped output)."""
     model.eval()
     device, correct = model_device(model), 0
     for begin in range(0, len(y), batch_size):
-        out = model.output_rates(torch.as_tensor(x[begin: begin + batch_size], dtype=torch.float32).to(device))
+        inputs = torch.as_tensor(x[begin: begin + batch_size], dtype=torch.float32).to(device)
+        out = model.output_rates(inputs) if levels else model(inputs)
         correct += int((out.argmax(dim=1).cpu().numpy() == y[begin: begin + batch_size]).sum())
     return correct / len(y)
