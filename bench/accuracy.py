@@ -11,7 +11,9 @@ A run trains with the toolkit's defaults (``training/options.py``) unless ``--ep
 verifies it against the quantized torch model over the whole test split. With
 ``--snntorch`` (the default for the Fashion-MNIST LIF case) the same run also trains a
 plain snnTorch network (``nn.Linear`` + ``snn.Leaky``) of the same shape for the same
-number of epochs (float + QAT) on the same inputs. Each file, under
+number of epochs (float + QAT) on the same inputs. ``--threads`` sets torch's threads
+(recorded): on a machine shared with other work one thread runs several times faster
+than one per core, whose threads spin waiting for each other. Each file, under
 ``bench/results/accuracy/``, records its command, the git commit, the options, the
 accuracies, seconds per epoch and the process's peak memory.
 """
@@ -69,6 +71,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool)
         "options": asdict(result.options), "sizes": list(artifact.sizes), "test_samples": int(len(labels)),
         "float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy,
         "emulator_accuracy": report.accuracy, "verify_mismatches": int(mismatches),
+        "torch_threads": torch.get_num_threads(),
         "float_epoch_s": statistics.mean(e.seconds for e in result.float_history),
         "qat_epoch_s": statistics.mean(e.seconds for e in result.qat_history),
     }
@@ -137,6 +140,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", required=True)
     p.add_argument("--epochs", type=int, default=None, help="float epochs (default: the data set's)")
     p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: the data set's)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
                    help="also train plain snnTorch of the same shape and budget (default: for fashion-mnist)")
     sub.add_parser("table", help="combine every result into the README's table")
@@ -144,6 +149,8 @@ def main() -> None:
     if args.command == "table":
         table()
         return
+    if args.threads:
+        torch.set_num_threads(args.threads)
     RESULTS.mkdir(parents=True, exist_ok=True)
     snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
     for seed in args.seeds:
