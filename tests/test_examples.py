@@ -28,6 +28,8 @@ ENTRY_POINTS = [
     ("pynq_snn.training.neurons.izhikevich", "Izhikevich"),
     ("pynq_snn.quant.qlif", "QuantLIF"),
     ("pynq_snn.quant.qizhikevich", "QuantIzhikevich"),
+    ("pynq_snn.quant.qcfs", "QcfsNet"),
+    ("pynq_snn.quant.convert", "qcfs_to_snn"),
     ("pynq_snn.overlay.neurons", ""),  # the registry's module docstring
 ]
 
