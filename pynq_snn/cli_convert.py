@@ -82,7 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--finetune-epochs", type=int, default=0,
                    help="epochs of surrogate-gradient 4-bit QAT at --steps after conversion (default 0: none)")
     p.add_argument("--finetune-lr", type=float, default=FINETUNE_LR,
-                   help=f"fine-tuning's learning rate (default {FINETUNE_LR:g})")
+                   help=f"fine-tuning's learning rate, annealed to 0 as QAT's (default {FINETUNE_LR:g})")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

@@ -135,8 +135,9 @@ def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: float 
             dataset: Optional[Dataset] = None, progress: bool = True,
             device: Optional[torch.device] = None) -> Converted:
     """The IF network of ``ann`` for ``steps`` timesteps; with ``finetune_epochs`` > 0, trained that
-    many epochs by :func:`~.training.trainer.fit` (Adam at ``lr``, the ANN's batch size and seed)
-    at those steps, on ``device`` (the CPU by default); the network returns on the CPU.
+    many epochs by :func:`~.training.trainer.fit` as QAT is (Adam from ``lr`` annealed to 0, the
+    ANN's batch size and seed) at those steps, on ``device`` (the CPU by default); the network
+    returns on the CPU.
     ``dataset`` spares loading the ANN's data set again."""
     if isinstance(finetune_epochs, bool) or not isinstance(finetune_epochs, int) or finetune_epochs < 0:
         raise ValueError(f"finetune_epochs must be an integer >= 0, got {finetune_epochs!r}")
@@ -148,7 +149,7 @@ def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: float 
         torch.manual_seed(ann.options.seed)
         history = fit(model.to(device or torch.device("cpu")), dataset.train, dataset.encoding, finetune_epochs,
                       np.random.default_rng(ann.options.seed), lr=lr, batch_size=ann.options.batch_size,
-                      desc=f"fine-tune T={steps}", progress=progress)
+                      desc=f"fine-tune T={steps}", progress=progress, anneal=True)
     return Converted(model.cpu().eval(), dataset, dataset.encoding, history)
 
 
