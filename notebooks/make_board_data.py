@@ -1,7 +1,7 @@
 """Make the files that board.ipynb runs: a trained network and its encoded test split.
 
 Desktop only (needs the ``desktop`` extra: torch, snnTorch, Brevitas, scikit-learn).
-Trains the default digits network (LIF, 64-128-10, float warm-up then 4-bit QAT,
+Trains a digits network (LIF, 64-128-10 as board.ipynb says, float warm-up then 4-bit QAT,
 seed 0), exports it, checks the export bit-exact against the quantized torch model,
 and writes next to this script (or into ``--out``):
 
@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     from pynq_snn.training.options import TrainOptions
     from pynq_snn.verify import compare
 
-    result = train(TrainOptions(data="digits", seed=args.seed))
+    result = train(TrainOptions(data="digits", hidden=[128], seed=args.seed))
     options = result.options
     spikes = result.test_spikes
     labels = np.asarray(result.dataset.test.y, dtype=np.int64)
