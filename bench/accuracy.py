@@ -57,6 +57,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool)
     from pynq_snn.training.options import TrainOptions
     from pynq_snn.verify import compare
 
+    source = commit(SOURCES)  # before training: the code that runs, not what the tree holds when it ends
     options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
@@ -67,7 +68,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool)
         check = compare(result.quant_model, artifact, spikes[:, first: first + VERIFY_CHUNK])
         mismatches += check.output_spike_mismatches + check.raster_mismatches + check.state_mismatches
     record = {
-        "case": case, "seed": seed, "command": command(), "commit": commit(SOURCES),
+        "case": case, "seed": seed, "command": command(), "commit": source,
         "options": asdict(result.options), "sizes": list(artifact.sizes), "test_samples": int(len(labels)),
         "float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy,
         "emulator_accuracy": report.accuracy, "verify_mismatches": int(mismatches),
