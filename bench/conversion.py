@@ -79,8 +79,9 @@ def direct_snn(case: str, seed: int, sizes):
             "steps": record["options"]["steps"], "commit": record["commit"]}
 
 
-def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps) -> dict:
-    """Train, convert, fine-tune and measure one seed of ``case``; the record that goes into its file."""
+def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps, source: str) -> dict:
+    """Train, convert, fine-tune and measure one seed of ``case``; the record that goes into its file,
+    with ``source``, the commit of the code that runs."""
     from dataclasses import asdict
 
     from pynq_snn.conversion import convert, load_data, train_qcfs
@@ -100,7 +101,7 @@ def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps) 
         print(f"{case} seed {seed} T={t}: converted {converted['accuracy']:.2%}, fine-tuned {tuned['accuracy']:.2%}, "
               f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
     return {
-        "case": case, "seed": seed, "command": command(), "commit": commit(SOURCES),
+        "case": case, "seed": seed, "command": command(), "commit": source,
         "options": asdict(ann.options), "sizes": ann.model.sizes, "test_samples": int(len(dataset.test.y)),
         "ann_accuracy": ann.accuracy, "ann_level_accuracy": ann.level_accuracy, "lambdas": ann.model.lambdas(),
         "ann_epoch_s": statistics.mean(e.seconds for e in ann.history), "finetune_epochs": finetune_epochs,
@@ -227,9 +228,10 @@ def main() -> None:
         plot(args.out_dir)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
+    source = commit(SOURCES)  # at the start: the code this process runs, not what the tree holds later
     for seed in args.seeds:
         start = time.perf_counter()
-        record = run_seed(args.case, seed, args.levels, args.epochs, args.finetune_epochs, args.steps)
+        record = run_seed(args.case, seed, args.levels, args.epochs, args.finetune_epochs, args.steps, source)
         o = record["options"]
         path = RESULTS / f"{args.case}_L{o['levels']}_e{o['epochs']}_ft{args.finetune_epochs}_seed{seed}.json"
         path.write_text(json.dumps(record, indent=1) + "\n")
