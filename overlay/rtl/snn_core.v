@@ -175,6 +175,10 @@ module snn_core #(
 
     wire write_ctrl = reg_write && reg_write_addr == R_CTRL;
     wire soft_reset = write_ctrl && reg_write_data[2];
+    // the streams' and pipelines' flush, from a register for its fan-out: a cycle after a
+    // reset or SOFT_RESET, when the command state machine is already idle
+    reg  flush;
+    always @(posedge aclk) flush <= !aresetn || soft_reset;
 
     // ================================================================== input stream
     // A register slice: the core sees the stream from registers, and s_axis_tready is one.
@@ -182,7 +186,7 @@ module snn_core #(
     // of a header or descriptor word that depend on the word alone travel with it, so
     // that LOAD's decisions start from registers.
     localparam integer C_HEADER_BAD = 0, C_HEADER_TOO_DEEP = 1, C_ZERO_SIZE = 2, C_TOO_BIG = 3,
-                       C_FIELD_RANGE = 4, C_THRESHOLD_LOW = 5, CHECKS = 6;
+                       C_FIELD_RANGE = 4, C_THRESHOLD_LOW = 5, C_PREV_DIFFERS = 6, CHECKS = 7;
     wire [15:0]       word_lo = s_axis_tdata[15:0];
     wire [15:0]       word_hi = s_axis_tdata[31:16];
     wire [CHECKS-1:0] word_checks;
@@ -197,10 +201,11 @@ module snn_core #(
 
     wire [31:0]       in_tdata;
     wire [CHECKS-1:0] in_checks;
-    wire              in_tvalid, in_tlast, in_tready;
+    wire              in_tvalid, in_tlast;
+    (* keep *) wire   in_tready;
 
     snn_axis_register #(.DATA_W(32 + CHECKS)) input_slice (
-        .clk(aclk), .flush(!aresetn || soft_reset),
+        .clk(aclk), .flush(flush),
         .s_tdata({word_checks, s_axis_tdata}), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .s_tlast(s_axis_tlast),
         .m_tdata({in_checks, in_tdata}), .m_tvalid(in_tvalid), .m_tready(in_tready), .m_tlast(in_tlast)
@@ -236,19 +241,41 @@ module snn_core #(
     localparam integer D_IN_MASK    = D_IN_WORDS + 12;         // 32: channels < n_in of the last input word
     localparam integer D_WBASE      = D_IN_MASK + 32;          // WADDR_W + 1: first weight word
     localparam integer D_SBASE      = D_WBASE + WADDR_W + 1;   // WORD_W + 1: first state word
-    localparam integer DESC_W       = D_SBASE + WORD_W + 1;
+    localparam integer D_ONE_OUT    = D_SBASE + WORD_W + 1;    // 1: n_out == 1
+    localparam integer DESC_W       = D_ONE_OUT + 1;
 
     reg  [DESC_W-1:0] descriptors [0:2*(1 << LAYER_W)-1];  // {bank, layer}
     reg               live;                 // the bank of the loaded network
 
     // ================================================================== command registers
-    (* fsm_encoding = "one-hot" *)
+    // The machine is one-hot by hand, `at[S_x]` in state S_x, so that no control path
+    // starts by decoding a state and each state's next value is its own few terms;
+    // `state` is its number (the same state, for reading in simulation).
+    (* fsm_encoding = "none" *)
     reg  [3:0]  state;
+    reg  [15:0] at;
+    reg  [3:0]  state_next;                // the next state, within the machine's block
+    reg  [15:0] at_next;
+    wire in_scan             = at[S_SCAN];
+    wire in_update_drain     = at[S_UPDATE_DRAIN];
+    wire in_raster           = at[S_RASTER];
+    wire in_counts           = at[S_COUNTS];
+    wire in_states           = at[S_STATES];
+    wire in_load_descriptors = at[S_LOAD_DESCRIPTORS];
+    wire in_load_weights     = at[S_LOAD_WEIGHTS];
+    wire in_load             = at[S_LOAD_HEADER] || at[S_LOAD_DESCRIPTORS] || at[S_LOAD_WEIGHTS] || at[S_DRAIN_IN];
+    wire busy                = !at[S_IDLE];
     reg  [6:0]  errors;
+    reg  [6:0]  raised;                    // flags the machine raised, in ERROR a cycle later
     reg         done, isr, ier, loaded, drain_after;
     reg  [2:0]  out_mode;
     reg  [15:0] steps, samples, samples_done;
     reg  [63:0] cycles, stalls;
+    // CYCLES and STALLS count a cycle in the next one, and their high halves count the low
+    // halves' wrap a cycle later still: no counter waits on the machine's logic, and no
+    // carry chain is longer than 32 bits
+    reg         count_cycle, count_stall;    // the cycle before was busy: active, or stalled
+    reg         cycles_carry, stalls_carry;  // the low half wrapped in the cycle before
     reg         load_requested;            // the command started is a LOAD
 
     // the loaded network (set when a LOAD's descriptors pass their checks)
@@ -267,14 +294,20 @@ module snn_core #(
     // ================================================================== LOAD: descriptors
     // Word load_word of layer load_layer's descriptor; `descriptor_errors` holds the flags it raises.
     reg  [LAYER_W:0] load_layers;          // layers the image declares
+    reg  [LAYER_W:0] load_layers_m1;       // and that less one
     reg  [LAYER_W:0] load_layer;
     reg  [2:0]       load_word;
+    reg              load_word_last;       // load_word == 7, a register of its own
     reg  [31:0]      load_weight_total, load_state_total;  // wide enough to see an overflow
     reg  [15:0]      load_prev_n_out;
+    // D0's n_in against the n_out before it, also before the slice: the slice holds at
+    // most the two words before D0, so the layer before has set load_prev_n_out already
+    assign word_checks[C_PREV_DIFFERS] = word_lo != load_prev_n_out;                       // D0
     reg  [DESC_W-1:0] load_record;
     reg  [15:0]      load_first_n_out_m1;
     reg              load_first_izh;
     reg  [15:0]      load_first_n_in;
+    reg  [31:0]      load_out_mask;        // neurons < n_out of the layer's last raster word
 
     wire [15:0] field_lo = in_tdata[15:0];
     wire [15:0] field_hi = in_tdata[31:16];
@@ -299,39 +332,54 @@ module snn_core #(
         over_capacity     <= weight_total_next > WEIGHT_WORDS || state_total_next > STATE_WORDS;
     end
 
+    // load_layer == load_layers_m1, a cycle after either changes: read at word 7 only
+    reg  load_last_layer;
+    always @(posedge aclk) load_last_layer <= (load_layer == load_layers_m1);
+
     reg  [6:0] descriptor_errors;
     always @(*) begin
         descriptor_errors = 7'd0;
         case (load_word)
             3'd0: begin
                 if (in_checks[C_ZERO_SIZE]) descriptor_errors[E_PARAM] = 1'b1;
-                if (load_layer != 0 && field_lo != load_prev_n_out) descriptor_errors[E_PARAM] = 1'b1;
+                if (load_layer != 0 && in_checks[C_PREV_DIFFERS]) descriptor_errors[E_PARAM] = 1'b1;
                 if (in_checks[C_TOO_BIG]) descriptor_errors[E_CAPACITY] = 1'b1;
             end
             3'd1: if (in_checks[C_FIELD_RANGE]) descriptor_errors[E_PARAM] = 1'b1;
             3'd2: if (!load_record[D_IZH] && in_checks[C_THRESHOLD_LOW]) descriptor_errors[E_PARAM] = 1'b1;
-            3'd7: if (load_layer == load_layers - 1'b1 && over_capacity) descriptor_errors[E_CAPACITY] = 1'b1;
             default: ;
         endcase
+        if (load_word_last && load_last_layer && over_capacity) descriptor_errors[E_CAPACITY] = 1'b1;
     end
 
-    wire load_take         = in_tvalid && (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
-                                                state == S_LOAD_WEIGHTS || state == S_DRAIN_IN);
-    wire descriptor_take   = load_take && state == S_LOAD_DESCRIPTORS;
-    wire last_descriptor   = load_word == 3'd7 && load_layer == load_layers - 1'b1;
+    (* keep *) wire load_take = in_tvalid && in_load;
+    (* keep *) wire descriptor_take = in_tvalid && in_load_descriptors;
+    wire last_descriptor   = load_word_last && load_last_layer;
     // the image fits: the new layer table becomes the loaded one, then the weights overwrite the old
-    wire commit            = descriptor_take && last_descriptor && !over_capacity && !in_tlast;
-    wire [DESC_W-1:0] finished_record = {load_record[DESC_W-1:D_D + 16], field_hi, field_lo, load_record[D_C-1:0]};
+    (* keep *) wire commit = descriptor_take && last_descriptor && !over_capacity && !in_tlast;
 
     always @(posedge aclk) begin
-        if (state == S_LOAD_HEADER) begin
+        if (at[S_LOAD_HEADER]) begin
             load_layers       <= in_tdata[LAYER_W:0];
+            load_layers_m1    <= in_tdata[LAYER_W:0] - 1'b1;
             load_layer        <= 0;
             load_word         <= 3'd0;
+            load_word_last    <= 1'b0;
             load_weight_total <= 32'd0;
             load_state_total  <= 32'd0;
-        end else if (descriptor_take) begin
-            load_word <= load_word + 1'b1;
+        end else if (in_load_descriptors) begin
+            // the fields of word load_word are written in every cycle of its turn, the cycle
+            // that takes it last, so that they wait on no stream handshake (those that no
+            // check of the same word reads)
+            if (descriptor_take) begin
+                load_word      <= load_word + 1'b1;
+                load_word_last <= (load_word == 3'd6);
+            end
+            if (descriptor_take && load_word_last) begin
+                load_weight_total <= weight_total_next;
+                load_state_total  <= state_total_next;
+                load_layer <= load_layer + 1'b1;
+            end
             case (load_word)
                 3'd0: begin
                     load_record[D_N_IN +: 16]     <= field_lo;
@@ -340,9 +388,11 @@ module snn_core #(
                     load_record[D_ROWS +: WORD_W + 1] <= field_rows[WORD_W:0];
                     load_record[D_IN_WORDS +: 12] <= ({1'b0, field_lo} + 17'd31) >> 5;
                     load_record[D_IN_MASK +: 32]  <= (field_lo[4:0] == 5'd0) ? 32'hFFFFFFFF : ~(32'hFFFFFFFF << field_lo[4:0]);
+                    load_out_mask <= (field_hi[4:0] == 5'd0) ? 32'hFFFFFFFF : ~(32'hFFFFFFFF << field_hi[4:0]);
                     load_record[D_WBASE +: WADDR_W + 1] <= load_weight_total[WADDR_W:0];
                     load_record[D_SBASE +: WORD_W + 1]  <= load_state_total[WORD_W:0];
-                    load_prev_n_out <= field_hi;
+                    load_record[D_ONE_OUT]        <= (field_hi == 16'd1);
+                    if (descriptor_take) load_prev_n_out <= field_hi;  // D0's check reads it in this turn
                     if (load_layer == 0) begin
                         load_first_n_in     <= field_lo;
                         load_first_n_out_m1 <= field_hi - 1'b1;
@@ -364,14 +414,18 @@ module snn_core #(
                 3'd4: begin load_record[D_A1 +: 16] <= field_lo; load_record[D_A2 +: 16] <= field_hi; end
                 3'd5: begin load_record[D_A3 +: 16] <= field_lo; load_record[D_B1 +: 16] <= field_hi; end
                 3'd6: begin load_record[D_B2 +: 16] <= field_lo; load_record[D_B3 +: 16] <= field_hi; end
-                default: begin
-                    descriptors[{!live, load_layer[LAYER_W-1:0]}] <= finished_record;
-                    load_weight_total <= weight_total_next;
-                    load_state_total  <= state_total_next;
-                    load_layer <= load_layer + 1'b1;
-                end
+                default: begin load_record[D_C +: 16] <= field_lo; load_record[D_D +: 16] <= field_hi; end
             endcase
         end
+    end
+
+    // a record is written into the bank not in use the cycle after its last word, from registers
+    reg                record_write;
+    reg  [LAYER_W:0]   record_slot;
+    always @(posedge aclk) begin
+        record_write <= descriptor_take && load_word_last;
+        record_slot  <= {!live, load_layer[LAYER_W-1:0]};
+        if (record_write) descriptors[record_slot] <= load_record;
     end
 
     // the slots of a row's last chunk: ((R - 1) mod BANKS) + 1 of them
@@ -392,13 +446,13 @@ module snn_core #(
     reg                weight_write;
     reg  [WADDR_W-1:0] weight_write_addr;
     reg  [LANES*4-1:0] weight_write_data;
-    wire               weight_take = load_take && state == S_LOAD_WEIGHTS;
+    (* keep *) wire    weight_take = in_tvalid && in_load_weights;
     wire               last_weight_word = weight_stream_count == weight_stream_last;
     integer            p;
 
     always @(posedge aclk) begin
         weight_write <= 1'b0;
-        if (state != S_LOAD_WEIGHTS) begin  // ready for the weights that follow a commit
+        if (!in_load_weights) begin  // ready for the weights that follow a commit
             weight_stream_count <= 32'd0;
             pack_index <= 0;
             weight_load_addr <= 0;
@@ -423,13 +477,21 @@ module snn_core #(
     reg  [15:0]        sample, step;
     reg  [LAYER_W-1:0] layer;
     reg  [4:0]         drain;             // cycles left of a drain phase
-    wire               busy = (state != S_IDLE);
+    reg                drain_done;        // drain == 0
     reg  [15:0]        samples_m1, steps_m1;   // SAMPLES - 1, STEPS - 1: registers change only while idle
-    wire               last_sample = (sample == samples_m1);
-    wire               last_step   = (step == steps_m1);
+    reg                layer_ends_step;        // current_output, and no raster follows
+    reg                step_ends_sample;       // last_step, and no counts or states follow
+    // sample == SAMPLES - 1 and step == STEPS - 1, right from the cycle after the one after
+    // either changes: no phase that reads them comes earlier than S_LAYER_PARAMS
+    reg                last_sample, last_step;
+    reg                run_size_zero;          // STEPS or SAMPLES is 0
     always @(posedge aclk) begin
-        samples_m1 <= samples - 1'b1;
-        steps_m1   <= steps - 1'b1;
+        run_size_zero <= steps == 16'd0 || samples == 16'd0;
+        samples_m1  <= samples - 1'b1;
+        steps_m1    <= steps - 1'b1;
+        last_sample <= (sample == samples_m1);
+        last_step   <= (step == steps_m1);
+        step_ends_sample <= last_step && !out_mode[1] && !out_mode[2];
     end
 
     // current layer, latched in S_LAYER
@@ -440,173 +502,205 @@ module snn_core #(
     wire [ENTRY_W-1:0] current_chunks_m1 = current[D_CHUNKS_M1 +: ENTRY_W];
 
     // scanner and update (below) tell the machine
-    wire scan_done;                        // the scan's last cycle
-    wire scan_take;                        // an input word is taken
+    (* keep *) wire scan_done;             // the scan's last cycle
+    (* keep *) wire scan_take;             // an input word is taken
     reg  [WORD_W:0] update_word;           // the update's word within the layer
     reg  [WORD_W:0] update_state_word;     // and within the network
-    reg  [WORD_W:0] current_rows_m1;       // R - 1, from S_LAYER_PARAMS on
-    wire update_last = (update_word == current_rows_m1);
+    reg  [WORD_W:0] update_left;           // words after this one
+    reg             update_last;           // update_left == 0
 
     // output stream (below)
     wire can_push;                         // the output slice takes a word: a register
-    wire in_output = (state == S_RASTER || state == S_COUNTS || state == S_STATES);
-    wire push = in_output && can_push;
-    wire raster_last, counts_last, states_last_neuron, states_last_layer;
+    (* keep *) wire in_output = in_raster || in_counts || in_states;
+    (* keep *) wire push = in_output && can_push;
+    reg  raster_last, counts_last, states_last_neuron;  // the section's last word (neuron of a layer)
+    reg  count_high_zero;                                // counts_last, and n_out is odd
+    reg  states_last_layer;
 
     // the input stream: ready where the machine takes a word
     wire scan_wants_input;
-    assign in_tready = (state == S_LOAD_HEADER || state == S_LOAD_DESCRIPTORS ||
-                            state == S_LOAD_WEIGHTS || state == S_DRAIN_IN) || scan_wants_input;
-    wire stalled = (in_tready && !in_tvalid) || (in_output && !can_push);
+    assign in_tready = in_load || scan_wants_input;
+    (* keep *) wire stalled = (in_tready && !in_tvalid) || (in_output && !can_push);
     wire last_input_word;                  // the run's last input word is on offer
 
-    always @(posedge aclk) begin
-        if (!aresetn) begin
-            state <= S_IDLE;
-            errors <= 7'd0;
-            done <= 1'b0; isr <= 1'b0; loaded <= 1'b0; drain_after <= 1'b0;
-            samples_done <= 16'd0;
-            cycles <= 64'd0; stalls <= 64'd0;
-            live <= 1'b0;
-            net_layers <= 0;
-        end else begin
-            if (busy) begin
-                if (stalled) stalls <= stalls + 1'b1;
-                else         cycles <= cycles + 1'b1;
-            end
+    // the events that end a layer's step, a step and a sample: a few LUTs from registers.
+    // The control nets marked keep are cut points for the LUT mapper, which otherwise
+    // folds the state decoding into chains deeper than the logic needs
+    // update_drained: in S_UPDATE_DRAIN with drain_done, a register set the cycle before
+    reg             update_drained;
+    (* keep *) wire step_ends = (update_drained && layer_ends_step) ||
+                                (in_raster && can_push && raster_last);
+    (* keep *) wire sample_ends = (step_ends && step_ends_sample) ||
+                                  (in_counts && can_push && counts_last && !out_mode[2]) ||
+                                  (in_states && can_push && states_last_neuron && states_last_layer);
 
-            case (state)
-                S_START: begin
-                    sample <= 16'd0; step <= 16'd0; layer <= 0;
+    always @(posedge aclk) begin
+        state_next = state;
+        at_next = at;
+        if (!aresetn) begin
+            go(S_IDLE);
+            errors <= 7'd0; raised <= 7'd0; update_drained <= 1'b0;
+            done <= 1'b0; isr <= 1'b0; loaded <= 1'b0; drain_after <= 1'b0;
+            cycles <= 64'd0; stalls <= 64'd0;
+            count_cycle <= 1'b0; count_stall <= 1'b0;
+            cycles_carry <= 1'b0; stalls_carry <= 1'b0;
+            live <= 1'b0;
+        end else begin
+            raised <= 7'd0;
+            update_drained <= 1'b0;
+            count_cycle  <= busy && !stalled;
+            count_stall  <= busy && stalled;
+            cycles_carry <= count_cycle && (&cycles[31:0]);
+            stalls_carry <= count_stall && (&stalls[31:0]);
+            if (count_cycle) cycles[31:0] <= cycles[31:0] + 1'b1;
+            if (count_stall) stalls[31:0] <= stalls[31:0] + 1'b1;
+            if (cycles_carry) cycles[63:32] <= cycles[63:32] + 1'b1;
+            if (stalls_carry) stalls[63:32] <= stalls[63:32] + 1'b1;
+
+            (* parallel_case *)
+            case (1'b1)
+                at[S_START]: begin
+                    cycles <= 64'd0; stalls <= 64'd0;  // none counted yet
                     if (load_requested) begin
-                        state <= S_LOAD_HEADER;
+                        go(S_LOAD_HEADER);
                     end else if (!loaded) begin
-                        errors[E_NOT_LOADED] <= 1'b1;
-                        state <= S_DONE;
-                    end else if (steps == 16'd0 || samples == 16'd0) begin
-                        errors[E_PARAM] <= 1'b1;
-                        state <= S_DONE;
+                        raised[E_NOT_LOADED] <= 1'b1;
+                        go(S_DONE);
+                    end else if (run_size_zero) begin
+                        raised[E_PARAM] <= 1'b1;
+                        go(S_DONE);
                     end else begin
-                        state <= S_LAYER;
+                        go(S_LAYER);
                     end
                 end
 
                 // ---------------------------------------------------------- LOAD
-                S_LOAD_HEADER: if (load_take) begin
+                at[S_LOAD_HEADER]: if (load_take) begin
                     if (in_checks[C_HEADER_BAD]) begin
-                        errors[E_HEADER] <= 1'b1;
-                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                        raised[E_HEADER] <= 1'b1;
+                        go(in_tlast ? S_DONE : S_DRAIN_IN);
                     end else if (in_checks[C_HEADER_TOO_DEEP]) begin
-                        errors[E_CAPACITY] <= 1'b1;
-                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                        raised[E_CAPACITY] <= 1'b1;
+                        go(in_tlast ? S_DONE : S_DRAIN_IN);
                     end else if (in_tlast) begin
-                        errors[E_SHORT] <= 1'b1;
-                        state <= S_DONE;
+                        raised[E_SHORT] <= 1'b1;
+                        go(S_DONE);
                     end else begin
-                        state <= S_LOAD_DESCRIPTORS;
+                        go(S_LOAD_DESCRIPTORS);
                     end
                 end
 
-                S_LOAD_DESCRIPTORS: if (descriptor_take) begin
+                at[S_LOAD_DESCRIPTORS]: if (descriptor_take) begin
                     if (descriptor_errors != 7'd0) begin
-                        errors <= errors | descriptor_errors;
-                        state <= in_tlast ? S_DONE : S_DRAIN_IN;
+                        raised <= descriptor_errors;
+                        go(in_tlast ? S_DONE : S_DRAIN_IN);
                     end else if (in_tlast) begin
-                        errors[E_SHORT] <= 1'b1;
-                        state <= S_DONE;
+                        raised[E_SHORT] <= 1'b1;
+                        go(S_DONE);
                     end else if (commit) begin
                         live <= !live;
                         loaded <= 1'b0;
-                        state <= S_LOAD_WEIGHTS;
+                        go(S_LOAD_WEIGHTS);
                     end
                 end
 
-                S_LOAD_WEIGHTS: if (weight_take) begin
+                at[S_LOAD_WEIGHTS]: if (weight_take) begin
                     if (last_weight_word) begin
                         if (in_tlast) begin
                             loaded <= 1'b1;
-                            state <= S_DONE;
+                            go(S_DONE);
                         end else begin
-                            errors[E_LONG] <= 1'b1;
-                            state <= S_DRAIN_IN;
+                            raised[E_LONG] <= 1'b1;
+                            go(S_DRAIN_IN);
                         end
                     end else if (in_tlast) begin
-                        errors[E_SHORT] <= 1'b1;
-                        state <= S_DONE;
+                        raised[E_SHORT] <= 1'b1;
+                        go(S_DONE);
                     end
                 end
 
-                S_DRAIN_IN: if (load_take && in_tlast) state <= S_DONE;
+                at[S_DRAIN_IN]: if (load_take && in_tlast) go(S_DONE);
 
                 // ---------------------------------------------------------- RUN
-                S_LAYER:        state <= S_LAYER_PARAMS;
-                S_LAYER_PARAMS: state <= S_SCAN;
+                at[S_LAYER]:        go(S_LAYER_PARAMS);
+                at[S_LAYER_PARAMS]: go(S_SCAN);
 
-                S_SCAN: begin
+                at[S_SCAN]: begin
                     if (scan_take && current_input_layer && in_tlast && !last_input_word) begin
-                        errors[E_SHORT] <= 1'b1;
-                        state <= S_DONE;
+                        raised[E_SHORT] <= 1'b1;
+                        go(S_DONE);
                     end else begin
                         if (scan_take && current_input_layer && last_input_word && !in_tlast) begin
-                            errors[E_LONG] <= 1'b1;
+                            raised[E_LONG] <= 1'b1;
                             drain_after <= 1'b1;
                         end
                         if (scan_done) begin
                             drain <= ACC_DRAIN - 1;
-                            state <= S_SCAN_DRAIN;
+                            drain_done <= (ACC_DRAIN == 1);
+                            go(S_SCAN_DRAIN);
                         end
                     end
                 end
 
-                S_SCAN_DRAIN: begin
-                    if (drain == 0) state <= S_UPDATE;
-                    else drain <= drain - 1'b1;
-                end
-
-                S_UPDATE: if (update_last) begin
-                    drain <= UPDATE_DRAIN - 1;
-                    state <= S_UPDATE_DRAIN;
-                end
-
-                S_UPDATE_DRAIN: begin
-                    if (drain != 0) begin
-                        drain <= drain - 1'b1;
-                    end else if (layer != last_layer) begin
-                        layer <= layer + 1'b1;
-                        state <= S_LAYER;
-                    end else if (out_mode[0]) begin
-                        state <= S_RASTER;
+                at[S_SCAN_DRAIN]: begin
+                    if (drain_done) begin
+                        go(S_UPDATE);
                     end else begin
-                        end_of_step();
+                        drain <= drain - 1'b1;
+                        drain_done <= (drain == 5'd1);
                     end
                 end
 
-                S_RASTER: if (push && raster_last) end_of_step();
-
-                S_COUNTS: if (push && counts_last) begin
-                    if (out_mode[2]) state <= S_STATES;
-                    else end_of_sample();
+                at[S_UPDATE]: if (update_last) begin
+                    drain <= UPDATE_DRAIN - 1;
+                    drain_done <= (UPDATE_DRAIN == 1);
+                    update_drained <= (UPDATE_DRAIN == 1);
+                    go(S_UPDATE_DRAIN);
                 end
 
-                S_STATES: if (push && states_last_neuron && states_last_layer) end_of_sample();
+                at[S_UPDATE_DRAIN]: begin
+                    if (!drain_done) begin
+                        drain <= drain - 1'b1;
+                        drain_done <= (drain == 5'd1);
+                        update_drained <= (drain == 5'd1);
+                    end else if (!current_output) begin
+                        go(S_LAYER);
+                    end else if (out_mode[0]) begin
+                        go(S_RASTER);
+                    end else begin
+                        after_step();
+                    end
+                end
 
-                S_DONE: begin
+                at[S_RASTER]: if (step_ends) after_step();
+
+                at[S_COUNTS]: if (push && counts_last) begin
+                    if (out_mode[2]) go(S_STATES);
+                    else after_sample();
+                end
+
+                at[S_STATES]: if (sample_ends) after_sample();
+
+                at[S_DONE]: begin
                     done <= 1'b1;
                     isr <= 1'b1;
                     drain_after <= 1'b0;
-                    state <= S_IDLE;
+                    go(S_IDLE);
                 end
 
                 default: ;
             endcase
+
+            errors <= errors | raised;
 
             // register writes come last: they win over the machine in the same cycle
             if (reg_write) begin
                 case (reg_write_addr)
                     R_CTRL: begin
                         if (reg_write_data[2]) begin
-                            state <= S_IDLE;
-                            errors <= 7'd0; done <= 1'b0; isr <= 1'b0;
+                            go(S_IDLE);
+                            errors <= 7'd0; raised <= 7'd0; done <= 1'b0; isr <= 1'b0;
+                            update_drained <= 1'b0;
                             drain_after <= 1'b0;
                         end else if (reg_write_data[0] && reg_write_data[1]) begin
                             errors[E_PARAM] <= 1'b1;
@@ -615,68 +709,85 @@ module snn_core #(
                                 errors[E_BUSY_START] <= 1'b1;
                             end else begin
                                 errors <= 7'd0; done <= 1'b0;
-                                cycles <= 64'd0; stalls <= 64'd0; samples_done <= 16'd0;
-                                state <= S_START;
+                                go(S_START);
                             end
                         end
                     end
-                    R_ERROR: errors <= errors & ~reg_write_data[6:0];
+                    R_ERROR: errors <= (errors | raised) & ~reg_write_data[6:0];
                     R_ISR:   if (reg_write_data[0]) isr <= 1'b0;
                     default: ;
                 endcase
             end
         end
+        state <= state_next;
+        at    <= at_next;
     end
 
-    // the last layer of step t is done (and its raster sent): next step or sample end
-    task end_of_step;
+    // the last layer of step t is done (and its raster sent): the next step, or the sample's sections
+    task after_step;
         begin
-            layer <= 0;
             if (last_step) begin
-                if (out_mode[1])      state <= S_COUNTS;
-                else if (out_mode[2]) state <= S_STATES;
-                else                  end_of_sample();
+                if (out_mode[1])      go(S_COUNTS);
+                else if (out_mode[2]) go(S_STATES);
+                else                  after_sample();
             end else begin
-                step <= step + 1'b1;
-                state <= S_LAYER;
+                go(S_LAYER);
             end
         end
     endtask
 
-    task end_of_sample;
+    task go;
+        input [3:0] next;
         begin
-            samples_done <= samples_done + 1'b1;
-            step <= 16'd0;
-            if (last_sample) begin
-                state <= drain_after ? S_DRAIN_IN : S_DONE;
-            end else begin
-                sample <= sample + 1'b1;
-                state <= S_LAYER;
-            end
+            state_next = next;
+            at_next = 16'd1 << next;
         end
     endtask
+
+    task after_sample;
+        go(!last_sample ? S_LAYER : drain_after ? S_DRAIN_IN : S_DONE);
+    endtask
+
+    // the run's counters: layer, step and sample, and SAMPLES_DONE
+    always @(posedge aclk) begin
+        if (!aresetn || at[S_START]) begin
+            sample <= 16'd0; step <= 16'd0; layer <= 0;
+            samples_done <= 16'd0;
+        end else begin
+            if (sample_ends) samples_done <= samples_done + 1'b1;
+            if (sample_ends && !last_sample) sample <= sample + 1'b1;
+            if (sample_ends)                  step <= 16'd0;
+            else if (step_ends && !last_step) step <= step + 1'b1;
+            if (step_ends)                                   layer <= 0;
+            else if (update_drained && !current_output) layer <= layer + 1'b1;
+        end
+    end
 
     // the command a CTRL write started (RUN or LOAD)
     always @(posedge aclk)
         if (write_ctrl && !busy && (reg_write_data[1:0] == 2'b01 || reg_write_data[1:0] == 2'b10))
             load_requested <= reg_write_data[1];
 
-    // the loaded network's facts, taken when its descriptors pass
+    // the loaded network's facts, taken when its descriptors pass: the weight stream's
+    // length at once (the weights follow), the rest a cycle later, from the load's
+    // registers that hold them then (the totals have just taken this layer's), so that
+    // the commit drives few registers. Nothing reads them before the load is done.
+    reg commit_done;
     always @(posedge aclk) begin
-        if (commit) begin
+        commit_done <= commit;
+        if (commit) weight_stream_last <= weight_total_next * PACK - 1;
+        if (commit_done) begin
             net_layers            <= load_layers;
-            last_layer            <= load_layer[LAYER_W-1:0];
+            last_layer            <= load_layers_m1[LAYER_W-1:0];
             net_inputs            <= load_first_n_in;
             net_outputs           <= load_record[D_N_OUT +: 16];
-            net_weight_words      <= weight_total_next;
-            net_state_words       <= state_total_next;
-            weight_stream_last    <= weight_total_next * PACK - 1;
+            net_weight_words      <= load_weight_total;
+            net_state_words       <= load_state_total;
             raster_words_m1       <= (load_record[D_N_OUT_M1 +: 16]) >> 5;
             count_words_m1        <= (load_record[D_N_OUT_M1 +: 16]) >> 1;
-            raster_last_mask      <= (load_record[D_N_OUT +: 5] == 5'd0) ? 32'hFFFFFFFF :
-                                     ~(32'hFFFFFFFF << load_record[D_N_OUT +: 5]);
+            raster_last_mask      <= load_out_mask;
             count_last_half_empty <= load_record[D_N_OUT];
-            last_buffer           <= load_layer[0];
+            last_buffer           <= load_layers_m1[0];
             first_n_out_m1        <= load_first_n_out_m1;
             first_izh             <= load_first_izh;
         end
@@ -689,8 +800,10 @@ module snn_core #(
     // pending and no word left ends the scan.
     reg  [NEURONS-1:0] spikes_0, spikes_1;
     reg  [31:0]        pending;
+    reg                pending_none;        // pending == 0
     reg  [ENTRY_W-1:0] chunk;
     reg  [11:0]        words_left;
+    reg                words_done;          // words_left == 0
     reg                last_word;           // the word on offer is the layer's last
     reg  [11:0]        word_index, next_word_index, taken_word;
     reg  [31:0]        spike_word;          // word word_index of the previous layer's spikes
@@ -698,26 +811,58 @@ module snn_core #(
     reg  [INPUT_W-1:0] issue_input;
     reg  [ENTRY_W-1:0] issue_chunk;
 
-    wire        pending_none = (pending == 32'd0);
-    wire        words_done   = (words_left == 12'd0);
     wire [31:0] offered      = current_input_layer ? in_tdata : spike_word;
     wire        offered_valid = current_input_layer ? in_tvalid : 1'b1;
     wire [31:0] offered_bits = offered & (last_word ? current[D_IN_MASK +: 32] : 32'hFFFFFFFF);
-    assign scan_wants_input = state == S_SCAN && current_input_layer && pending_none && !words_done;
-    assign scan_take = state == S_SCAN && pending_none && !words_done && offered_valid;
-    assign scan_done = state == S_SCAN && pending_none && words_done;
+    assign scan_wants_input = in_scan && current_input_layer && pending_none && !words_done;
+    assign scan_take = in_scan && pending_none && !words_done && offered_valid;
+    assign scan_done = in_scan && pending_none && words_done;
     assign last_input_word = last_sample && last_step && last_word;
 
-    // lowest set bit of a 32-bit word
-    function automatic [4:0] lowest;
-        input [31:0] x;
-        integer k;
-        begin
-            lowest = 5'd0;
-            for (k = 31; k >= 0; k = k - 1)
-                if (x[k]) lowest = k[4:0];
-        end
+    // Pending spikes are kept in 8 groups of four bits, with two registers per group beside
+    // them: whether it has a spike, and the index of its lowest one. The spike issued is
+    // the lowest of the lowest group that has one, and clearing it changes that group
+    // only, so neither takes a carry chain or a 32-bit priority encoder.
+    reg  [7:0]  groups_pending;     // group g has a spike pending
+    reg  [15:0] groups_first;       // the lowest pending bit of each group, 2 bits a group
+    (* keep *) wire [7:0] groups_below;  // a group below g has a spike (each bit a mapper cut point)
+    (* keep *) wire [7:0] lowest_group;  // one-hot: the lowest group with a spike
+    wire [7:0]  groups_several;     // group g has more than one
+    wire [4:0]  pending_lowest;     // the index of the spike issued
+    reg  [1:0]  lowest_within;
+
+    function automatic [1:0] first_of4;  // the lowest set bit of four (3 if none)
+        input [3:0] x;
+        first_of4 = x[0] ? 2'd0 : x[1] ? 2'd1 : x[2] ? 2'd2 : 2'd3;
     endfunction
+
+    function automatic [3:0] clear_lowest4;  // four bits without their lowest set one
+        input [3:0] x;
+        clear_lowest4 = {x[3] && |x[2:0], x[2] && |x[1:0], x[1] && x[0], 1'b0};
+    endfunction
+
+    genvar g;
+    generate
+        for (g = 0; g < 8; g = g + 1) begin : group_of
+            wire [3:0] bits = pending[4 * g +: 4];
+            assign groups_several[g] = (bits[0] && |bits[3:1]) || (bits[1] && |bits[3:2]) || (bits[2] && bits[3]);
+            if (g == 0) begin : first
+                assign groups_below[g] = 1'b0;
+            end else begin : later
+                assign groups_below[g] = |groups_pending[g-1:0];
+            end
+            assign lowest_group[g] = groups_pending[g] && !groups_below[g];
+        end
+    endgenerate
+
+    integer q;
+    always @(*) begin
+        lowest_within = 2'd0;
+        for (q = 0; q < 8; q = q + 1)
+            lowest_within = lowest_within | (lowest_group[q] ? groups_first[2 * q +: 2] : 2'd0);
+    end
+    assign pending_lowest = {|lowest_group[7:4], |{lowest_group[7:6], lowest_group[3:2]},
+                             |{lowest_group[7], lowest_group[5], lowest_group[3], lowest_group[1]}, lowest_within};
 
     // both candidates are read from registers; the take only picks one of them at the end
     wire [31:0] spike_words_0 [0:SPIKE_WORDS-1];
@@ -737,39 +882,54 @@ module snn_core #(
     always @(posedge aclk) begin
         spike_word  <= scan_take ? next_spike_word : this_spike_word;
         issue_valid <= 1'b0;
-        if (state == S_LAYER) begin
+        if (at[S_LAYER]) begin
             word_index <= 12'd0;
             next_word_index <= 12'd1;
-        end else if (state == S_LAYER_PARAMS) begin
-            pending <= 32'd0;
+        end else if (at[S_LAYER_PARAMS]) begin
+            pending_none <= 1'b1;
             chunk <= 0;
             words_left <= current[D_IN_WORDS +: 12];
+            words_done <= (current[D_IN_WORDS +: 12] == 12'd0);
             last_word <= (current[D_IN_WORDS +: 12] == 12'd1);
-        end else if (state == S_SCAN) begin
+        end else if (in_scan) begin
             if (pending_none) begin
+                // the word on offer is loaded whether or not it is taken: pending counts
+                // only once pending_none says so
+                pending <= offered_bits;
+                pending_none <= !scan_take || offered_bits == 32'd0;
+                for (q = 0; q < 8; q = q + 1) begin
+                    groups_pending[q] <= |offered_bits[4 * q +: 4];
+                    groups_first[2 * q +: 2] <= first_of4(offered_bits[4 * q +: 4]);
+                end
+                chunk <= 0;
+                taken_word <= word_index;
                 if (scan_take) begin
-                    pending <= offered_bits;
-                    chunk <= 0;
-                    taken_word <= word_index;
                     word_index <= next_word_index;
                     next_word_index <= next_word_index + 1'b1;
                     words_left <= words_left - 1'b1;
+                    words_done <= (words_left == 12'd1);
                     last_word <= (words_left == 12'd2);
                 end
             end else begin
                 issue_valid <= 1'b1;
-                issue_input <= {taken_word, lowest(pending)};
+                issue_input <= {taken_word, pending_lowest};
                 issue_chunk <= chunk;
                 issue_last  <= (chunk == current_chunks_m1);
                 if (chunk == current_chunks_m1) begin
-                    pending <= pending & (pending - 1'b1);
+                    for (q = 0; q < 8; q = q + 1)
+                        if (lowest_group[q]) begin
+                            pending[4 * q +: 4] <= clear_lowest4(pending[4 * q +: 4]);
+                            groups_pending[q] <= groups_several[q];
+                            groups_first[2 * q +: 2] <= first_of4(clear_lowest4(pending[4 * q +: 4]));
+                        end
+                    pending_none <= !(|(groups_pending & ~lowest_group) || |(lowest_group & groups_several));
                     chunk <= 0;
                 end else begin
                     chunk <= chunk + 1'b1;
                 end
             end
         end
-        if (soft_reset || !aresetn) pending <= 32'd0;
+        if (flush) pending_none <= 1'b1;
     end
 
     // ================================================================== synapses and accumulators
@@ -778,7 +938,6 @@ module snn_core #(
     wire [BANKS-1:0]   add_slots;
     wire [BANKS*LANES*4-1:0] add_weights;
     wire [LANES*ACC_W-1:0]   lane_currents;
-    wire               flush = soft_reset || !aresetn;
 
     snn_synapse_fetch #(
         .LANES(LANES), .BANKS(BANKS), .WEIGHT_WORDS(WEIGHT_WORDS), .WORDS(STATE_WORDS), .FAN_IN(FAN_IN)
@@ -792,26 +951,30 @@ module snn_core #(
     );
 
     snn_accumulator #(.LANES(LANES), .BANKS(BANKS), .WORDS(STATE_WORDS), .ACC_W(ACC_W)) accumulators (
-        .clk(aclk), .clear(state == S_START),
+        .clk(aclk), .clear(at[S_START]),
         .add_en(add_en), .add_entry(add_entry), .add_slots(add_slots), .add_weights(add_weights),
-        .rd_en(state == S_UPDATE), .rd_word(update_word[WORD_W-1:0]), .rd_acc(lane_currents)
+        .rd_en(at[S_UPDATE]), .rd_word(update_word[WORD_W-1:0]), .rd_acc(lane_currents)
     );
 
     // ================================================================== the update
     always @(posedge aclk) begin
-        if (state == S_LAYER) begin
+        if (at[S_LAYER]) begin
             current              <= descriptors[{live, layer}];
             current_first        <= (step == 16'd0);
             current_output       <= (layer == last_layer);
+            layer_ends_step      <= (layer == last_layer) && !out_mode[0];
             current_input_layer  <= (layer == 0);
             current_read_buffer  <= !layer[0];      // written by layer l - 1
             current_write_buffer <= layer[0];
         end
-        if (state == S_LAYER_PARAMS) begin
-            current_rows_m1   <= current_rows - 1'b1;
+        if (at[S_LAYER_PARAMS]) begin
+            update_left       <= current_rows - 1'b1;
+            update_last       <= (current_rows == 1);
             update_word       <= 0;
             update_state_word <= current[D_SBASE +: WORD_W + 1];
-        end else if (state == S_UPDATE) begin
+        end else if (at[S_UPDATE]) begin
+            update_left       <= update_left - 1'b1;
+            update_last       <= (update_left == 1);
             update_word       <= update_word + 1'b1;
             update_state_word <= update_state_word + 1'b1;
         end
@@ -830,7 +993,7 @@ module snn_core #(
         for (k = 0; k < LANES; k = k + 1) begin : lane
             snn_lane #(.WORDS(STATE_WORDS), .ADDR_W(WORD_W), .ACC_W(ACC_W)) u (
                 .clk(aclk), .flush(flush),
-                .param_load(state == S_LAYER_PARAMS), .param_izh(current[D_IZH]),
+                .param_load(at[S_LAYER_PARAMS]), .param_izh(current[D_IZH]),
                 .param_first(current_first), .param_count(current_output),
                 .param_frac(current[D_FRAC +: 4]), .param_q(current[D_Q +: 5]), .param_beta(current[D_BETA +: 9]),
                 .param_threshold(current[D_THRESHOLD +: 16]), .param_v_init(current[D_V_INIT +: 16]),
@@ -838,7 +1001,7 @@ module snn_core #(
                 .param_a0(current[D_A0 +: 16]), .param_a1(current[D_A1 +: 16]), .param_a2(current[D_A2 +: 16]),
                 .param_a3(current[D_A3 +: 16]), .param_b1(current[D_B1 +: 16]), .param_b2(current[D_B2 +: 16]),
                 .param_b3(current[D_B3 +: 16]), .param_c(current[D_C +: 16]), .param_d(current[D_D +: 16]),
-                .upd_valid(state == S_UPDATE), .upd_addr(update_state_word[WORD_W-1:0]),
+                .upd_valid(at[S_UPDATE]), .upd_addr(update_state_word[WORD_W-1:0]),
                 .upd_word(update_word[WORD_W-1:0]), .acc(lane_currents[ACC_W*k +: ACC_W]),
                 .out_valid(lane_out_valid[k]), .out_word(lane_out_word[WORD_W*k +: WORD_W]), .spike(lane_spikes[k]),
                 .rd_state_addr(readout_state_word), .rd_v(lane_v_of[k]), .rd_u(lane_u_of[k]),
@@ -864,85 +1027,90 @@ module snn_core #(
     // A word a cycle is pushed into a register slice while it has room (its ready is a
     // register, so m_axis_tready reaches no further than the slice); the slice's outputs
     // are the m_axis ports. The read-out counters of a section stay at 0 outside it.
-    reg  [15:0]          raster_word, count_index, state_neuron;
+    // Each section counts down the words (neurons) left after the current one, and a
+    // register says when that is none.
+    reg  [15:0]          raster_word;
+    reg  [15:0]          raster_left, count_left, state_left;
     reg  [LANE_BITS-1:0] count_lane, state_lane;
-    reg  [LAYER_W-1:0]   state_layer, state_next_layer;
-    reg  [15:0]          state_n_out_m1;
+    reg  [LAYER_W-1:0]   state_next_layer;           // the layer after the one read out
     reg                  state_izh;
     wire [DESC_W-1:0]    next_state_record = descriptors[{live, state_next_layer}];
+    wire [15:0]          next_state_n_out_m1 = next_state_record[D_N_OUT_M1 +: 16];
 
-    assign raster_last        = (raster_word == raster_words_m1);
-    assign counts_last        = (count_index == count_words_m1);
-    assign states_last_neuron = (state_neuron == state_n_out_m1);
-    assign states_last_layer  = (state_layer == last_layer);
 
     wire [SPIKE_W-1:0] raster_index = raster_word[SPIKE_W-1:0];
     wire [31:0] raster_data = (last_buffer ? spike_words_1[raster_index] : spike_words_0[raster_index]) &
                               (raster_last ? raster_last_mask : 32'hFFFFFFFF);
     wire [LANE_BITS-1:0] count_lane_high = count_lane | 1'b1;  // count_lane is even
     wire [15:0] count_low   = lane_count_of[count_lane];
-    wire [15:0] count_high  = (counts_last && count_last_half_empty) ? 16'd0 : lane_count_of[count_lane_high];
+    wire [15:0] count_high  = count_high_zero ? 16'd0 : lane_count_of[count_lane_high];
     wire [15:0] state_v     = lane_v_of[state_lane];
     wire [15:0] state_u     = state_izh ? lane_u_of[state_lane] : 16'd0;
 
     reg  [31:0] out_data;
     reg         out_last;
+    // the states' word and the other sections' word are kept nets (mapper cut points), so
+    // that the choice between them and the output slice's own multiplexer are one LUT
+    (* keep *) wire [31:0] states_word = {state_u, state_v};
+    (* keep *) wire [31:0] other_word  = in_raster ? raster_data : {count_high, count_low};
     always @(*) begin
-        case (state)
-            S_RASTER: begin
-                out_data = raster_data;
-                out_last = last_sample && last_step && raster_last && !out_mode[1] && !out_mode[2];
-            end
-            S_COUNTS: begin
-                out_data = {count_high, count_low};
-                out_last = last_sample && counts_last && !out_mode[2];
-            end
-            default: begin
-                out_data = {state_u, state_v};
-                out_last = last_sample && states_last_layer && states_last_neuron;
-            end
-        endcase
+        out_data = in_states ? states_word : other_word;
+        if (in_raster)      out_last = last_sample && last_step && raster_last && !out_mode[1] && !out_mode[2];
+        else if (in_counts) out_last = last_sample && counts_last && !out_mode[2];
+        else                out_last = last_sample && states_last_layer && states_last_neuron;
     end
 
     snn_axis_register #(.DATA_W(32)) output_slice (
-        .clk(aclk), .flush(!aresetn || soft_reset),
+        .clk(aclk), .flush(flush),
         .s_tdata(out_data), .s_tvalid(push), .s_tready(can_push), .s_tlast(out_last),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready), .m_tlast(m_axis_tlast)
     );
 
     always @(posedge aclk) begin
-        if (state != S_RASTER) raster_word <= 16'd0;
-        else if (push)         raster_word <= raster_word + 1'b1;
+        if (!in_raster) begin
+            raster_word   <= 16'd0;
+            raster_left   <= raster_words_m1;
+            raster_last <= (raster_words_m1 == 16'd0);
+        end else if (push) begin
+            raster_word   <= raster_word + 1'b1;
+            raster_left   <= raster_left - 1'b1;
+            raster_last <= (raster_left == 16'd1);
+        end
 
-        if (state != S_COUNTS) begin
-            count_index <= 16'd0;
+        if (!in_counts) begin
+            count_left    <= count_words_m1;
+            counts_last <= (count_words_m1 == 16'd0);
+            count_high_zero <= (count_words_m1 == 16'd0) && count_last_half_empty;
             count_lane <= 0;
             readout_count_word <= 0;
         end else if (push) begin
-            count_index <= count_index + 1'b1;
+            count_left    <= count_left - 1'b1;
+            counts_last <= (count_left == 16'd1);
+            count_high_zero <= (count_left == 16'd1) && count_last_half_empty;
             count_lane <= count_lane + 2'd2;
             if (count_lane == LANES - 2) readout_count_word <= readout_count_word + 1'b1;
         end
 
-        if (state != S_STATES) begin
-            state_neuron <= 16'd0;
+        if (!in_states) begin
+            state_left <= first_n_out_m1;
+            states_last_neuron <= (first_n_out_m1 == 16'd0);
             state_lane <= 0;
-            state_layer <= 0;
             state_next_layer <= 1;
-            readout_state_word <= 0;
-            state_n_out_m1 <= first_n_out_m1;
+            states_last_layer <= (last_layer == 0);
             state_izh <= first_izh;
+            readout_state_word <= 0;
         end else if (push) begin
             if (states_last_neuron) begin
-                state_neuron <= 16'd0;
+                state_left <= next_state_n_out_m1;
+                states_last_neuron <= next_state_record[D_ONE_OUT];
                 state_lane <= 0;
                 readout_state_word <= readout_state_word + 1'b1;
-                state_layer <= state_next_layer;
+                states_last_layer <= (state_next_layer == last_layer);
                 state_next_layer <= state_next_layer + 1'b1;
-                state_n_out_m1 <= next_state_record[D_N_OUT_M1 +: 16];
                 state_izh <= next_state_record[D_IZH];
             end else begin
-                state_neuron <= state_neuron + 1'b1;
+                state_left <= state_left - 1'b1;
+                states_last_neuron <= (state_left == 16'd1);
                 state_lane <= state_lane + 1'b1;
                 if (state_lane == LANES - 1) readout_state_word <= readout_state_word + 1'b1;
             end

@@ -335,6 +335,22 @@ class Netlist:
             source = f"{where} ({name.split('.')[-1]})"
         return Step(data["type"], cell, source, self._arrival[bit])
 
+    def _cell_source(self, cell: str) -> str:
+        """A cell's own RTL line, else that of an RTL signal it drives or reads (a distributed
+        RAM's ``src`` is Yosys's techmap; its read data and write address are the RTL's)."""
+        data = self.cells[cell]
+        source = _source(data)
+        if RTL_FOLDER in source:
+            return source
+        directions = data.get("port_directions", {})
+        pins = sorted(data["connections"].items(), key=lambda item: directions.get(item[0]) != "output")
+        for pin, bits in pins:  # outputs first, then inputs
+            for bit in bits:
+                if isinstance(bit, int) and bit in self.signal:
+                    name, where = self.signal[bit]
+                    return f"{where} ({name.split('.')[-1]})"
+        return source
+
     def _trace(self, bit: int) -> List[Step]:
         steps = []
         current: Optional[int] = bit
@@ -356,7 +372,7 @@ class Netlist:
                 key = cell or f"port {pin}"
                 if key not in worst or delay > worst[key][0]:
                     end = Step(self.cells[cell]["type"] if cell else "port", key,
-                               _source(self.cells[cell]) if cell else "(output port)", delay)
+                               self._cell_source(cell) if cell else "(output port)", delay)
                     worst[key] = (delay, bit, end)
         for name, data in self.cells.items():  # the DSP slices' own stages
             if data["type"] == "DSP48E2" and _param(data, "MREG", 1):
