@@ -11,7 +11,6 @@ run`` and ``verify`` take as any other.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import List, Optional
@@ -21,6 +20,7 @@ import torch
 
 from .overlay.artifact import Artifact
 from .overlay.encoding import Encoding
+from .marked_file import load_marked
 from .overlay.quote import quote
 from .pipeline import export_checkpoint, save_network_checkpoint
 from .quant.convert import qcfs_to_snn
@@ -86,22 +86,8 @@ def save_ann(ann: AnnCheckpoint, path) -> None:
 
 def load_ann(path) -> AnnCheckpoint:
     """Read a file :func:`save_ann` wrote (no pickled code); ValueError naming the file for any other."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no ANN checkpoint at {path}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types, with several lines, for a damaged file
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ValueError(f"{path} is not a readable QCFS ANN checkpoint: {quote(first)}") from None
-    if not isinstance(payload, dict) or payload.get("format") != ANN_FORMAT:
-        raise ValueError(f"{path} is not a QCFS ANN checkpoint (pynq-snn train --ann qcfs writes one): "
-                         f"it lacks the format mark {ANN_FORMAT!r}")
-    if payload.get("version") != ANN_VERSION:
-        raise ValueError(f"{path}: QCFS ANN checkpoint version {quote(payload.get('version'))}, this version "
-                         f"reads {ANN_VERSION}")
+    payload = load_marked(path, "QCFS ANN checkpoint", ANN_FORMAT, ANN_VERSION,
+                          "pynq-snn train --ann qcfs writes one")
     try:
         options = QcfsOptions(**{f.name: payload["options"][f.name] for f in fields(QcfsOptions)})
         model = QcfsNet(payload["sizes"], payload["levels"])

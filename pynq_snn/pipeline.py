@@ -23,6 +23,7 @@ import torch
 from .overlay.artifact import Artifact, save
 from .overlay.capacity import CapacityError, Requirements, check_fits
 from .overlay.encoding import Encoding
+from .marked_file import load_marked
 from .overlay.quote import quote
 from .quant.export import to_artifact
 from .quant.layer_spec import layer_specs, network_from_specs
@@ -207,24 +208,8 @@ def load_checkpoint(path) -> Checkpoint:
     that is not such a checkpoint: another file, a damaged one, missing or unknown keys, a state
     that does not fit the network, or an unknown data set.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        with warnings.catch_warnings():  # torch warns, over several lines, about other files' pickle protocols
-            warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types, with several lines, for a damaged file
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: {quote(first)}") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a readable pynq-snn checkpoint: "
-                         f"it lacks the format mark {CHECKPOINT_FORMAT!r}")
-    if payload.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(
-            f"{path}: checkpoint version {quote(payload.get('version'))}, this version reads {CHECKPOINT_VERSION}: "
-            "train or import the model again"
-        )
+    payload = load_marked(path, "pynq-snn checkpoint", CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+                          "train or import the model again")
     _check_keys(payload, CHECKPOINT_KEYS, f"{path}")
     for name in ("meta", "metrics", "history"):
         if not isinstance(payload[name], dict):

@@ -143,4 +143,4 @@ def test_the_command_line_refuses_what_an_ann_does_not_take(tmp_path, capsys):
     assert "--qat-epochs" in capsys.readouterr().err
     code = main(["convert", str(tmp_path / "missing.pt"), "--steps", "8", "--out", str(tmp_path / "m.snn")])
     assert code == 2
-    assert "no ANN checkpoint at" in capsys.readouterr().err
+    assert "no QCFS ANN checkpoint at" in capsys.readouterr().err

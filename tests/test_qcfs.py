@@ -152,7 +152,7 @@ def test_the_checkpoint_round_trip_keeps_the_network(tiny_ann, tmp_path):
 
 
 def test_other_files_are_refused(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no ANN checkpoint at"):
+    with pytest.raises(FileNotFoundError, match="no QCFS ANN checkpoint at"):
         load_ann(tmp_path / "missing.pt")
     other = tmp_path / "snn.pt"
     torch.save({"format": "pynq-snn-checkpoint"}, other)

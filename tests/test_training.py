@@ -37,7 +37,7 @@ def test_checkpoint_roundtrip_keeps_the_integers(tiny_result, tmp_path):
 
 
 def test_bad_checkpoints_are_refused(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+    with pytest.raises(FileNotFoundError, match="no pynq-snn checkpoint at"):
         load_checkpoint(tmp_path / "missing.pt")
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"\x00" * 100)
