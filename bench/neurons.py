@@ -4,6 +4,7 @@ Izhikevich preset, float against fixed point, written to a PNG.
 
     python bench/neurons.py            # tables and bench/izhikevich_traces.png
     python bench/neurons.py --quick    # a smoke run with few epochs
+    python bench/neurons.py --threads 1  # one torch thread: faster on a shared machine
 """
 from __future__ import annotations
 
@@ -102,7 +103,11 @@ def traces(path: Path, steps: int = 300):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 float + 1 QAT epochs: a smoke run")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     epochs = dict(float_epochs=2, qat_epochs=1) if args.quick else {}
     print_table("Neuron models (test split; spikes and energy per sample on the emulator)",
           ["data", "model", "float", "4-bit", "spikes/sample", "synaptic events/sample",

@@ -6,6 +6,7 @@ absolute seconds on a shared machine are noise.
 
     python bench/spine.py            # both data sets, default epochs
     python bench/spine.py --quick    # a smoke run with few epochs
+    python bench/spine.py --threads 1  # one torch thread: faster on a shared machine
 """
 from __future__ import annotations
 
@@ -71,8 +72,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 float + 1 QAT epochs: a smoke run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     args = parser.parse_args()
-    torch.set_num_threads(max(torch.get_num_threads(), 1))
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     accuracy_rows, speed_rows = [], []
     for data in ("digits", "randman"):
