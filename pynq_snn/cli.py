@@ -25,7 +25,7 @@ from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
-from .training.options import DEFAULTS, DataDefaults, TrainOptions
+from .training.options import TrainOptions, per_data_set
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -95,14 +95,6 @@ def _add_device_option(parser: argparse.ArgumentParser) -> None:
     _add_threads_option(parser, "torch and numpy's BLAS")
 
 
-def _per_data_set(value: Callable[[DataDefaults], object]) -> str:
-    """A per-data-set default as help text: ``"0.9 for digits, 0.95 for randman"``, or the value all share."""
-    shown = {name: str(value(defaults)) for name, defaults in DEFAULTS.items()}
-    if len(set(shown.values())) == 1:
-        return next(iter(shown.values()))
-    return ", ".join(f"{text} for {name}" for name, text in shown.items())
-
-
 def _add_epoch_options(parser: argparse.ArgumentParser, izhikevich: bool) -> None:
     """``--epochs`` and ``--qat-epochs``; ``izhikevich`` adds the Izhikevich hidden layers' defaults to the help."""
     epochs = (
@@ -110,9 +102,9 @@ def _add_epoch_options(parser: argparse.ArgumentParser, izhikevich: bool) -> Non
         ("--qat-epochs", "4-bit QAT", lambda d: d.qat_epochs, lambda d: d.izhikevich_epochs[1]),
     )
     for flag, what, lif, izh in epochs:
-        note = f"; {_per_data_set(izh)} with Izhikevich hidden layers" if izhikevich else ""
+        note = f"; {per_data_set(izh)} with Izhikevich hidden layers" if izhikevich else ""
         parser.add_argument(flag, type=_int_in(0), default=None,
-                            help=f"{what} epochs (default: {_per_data_set(lif)}{note})")
+                            help=f"{what} epochs (default: {per_data_set(lif)}{note})")
 
 
 def _positive_ints(text: str) -> List[int]:
@@ -144,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default {TrainOptions.preset})")
     p.add_argument("--learn-params", action="store_true",
                    help="also train the Izhikevich coefficients and levels (a*, b*, c, d), clamped to the IP's formats")
-    hidden = _per_data_set(lambda d: ",".join(map(str, d.hidden)))
+    hidden = per_data_set(lambda d: ",".join(map(str, d.hidden)))
     p.add_argument("--hidden", type=_positive_ints, default=None,
                    help=f"hidden layer sizes, e.g. 128 or 256,128 (default {hidden})")
     _add_epoch_options(p, izhikevich=True)
@@ -156,17 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"timesteps per sample (default {DIGITS_STEPS} for the images, 50 for nmnist, 100 for shd "
                         "and randman; an .npz raster's own T)")
     p.add_argument("--beta", type=float, default=None,
-                   help=f"LIF leak per step in [0, 1] (default: {_per_data_set(lambda d: d.beta)})")
+                   help=f"LIF leak per step in [0, 1] (default: {per_data_set(lambda d: d.beta)})")
     p.add_argument("--threshold", type=float, default=TrainOptions.threshold,
                    help=f"firing threshold (default {TrainOptions.threshold})")
     p.add_argument("--spike-grad", default=TrainOptions.spike_grad,
                    help=f"surrogate gradient (default {TrainOptions.spike_grad})")
     p.add_argument("--batch-size", type=_int_in(1), default=TrainOptions.batch_size,
                    help=f"samples per minibatch (default {TrainOptions.batch_size})")
-    p.add_argument("--lr", type=float, default=TrainOptions.lr,
-                   help=f"float learning rate (default {TrainOptions.lr:g})")
-    p.add_argument("--qat-lr", type=float, default=TrainOptions.qat_lr,
-                   help=f"QAT learning rate (default {TrainOptions.qat_lr:g})")
+    p.add_argument("--lr", type=float, default=None,
+                   help=f"float learning rate (default: {per_data_set(lambda d: f'{d.lr:g}')}; "
+                        f"with --ann qcfs: {per_data_set(lambda d: f'{d.ann_lr:g}')})")
+    p.add_argument("--qat-lr", type=float, default=None,
+                   help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

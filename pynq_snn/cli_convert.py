@@ -18,7 +18,7 @@ from .training.options import TrainOptions
 SNN_ONLY = {"neuron": TrainOptions.neuron, "output_neuron": None, "preset": TrainOptions.preset,
             "learn_params": False, "qat_epochs": None, "encoding": None, "steps": None, "beta": None,
             "threshold": TrainOptions.threshold, "spike_grad": TrainOptions.spike_grad,
-            "qat_lr": TrainOptions.qat_lr}
+            "qat_lr": None}
 
 
 def add_ann_options(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ from .host.energy import PRESETS
 from .overlay.core_build import DEFAULT_BUILD
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 from .training.neurons import NEURONS
-from .training.options import TrainOptions
+from .training.options import TrainOptions, per_data_set
 from .training.sweep.spec import dimension_help
 from .training.sweep.space import PARSERS, flag
 
@@ -89,10 +89,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           help="fit on at most this many training samples (default: all), for quick sweeps")
     training.add_argument("--batch-size", type=int, default=TrainOptions.batch_size,
                           help=f"samples per minibatch (default {TrainOptions.batch_size})")
-    training.add_argument("--lr", type=float, default=TrainOptions.lr,
-                          help=f"float learning rate (default {TrainOptions.lr:g})")
-    training.add_argument("--qat-lr", type=float, default=TrainOptions.qat_lr,
-                          help=f"QAT learning rate (default {TrainOptions.qat_lr:g})")
+    training.add_argument("--lr", type=float, default=None,
+                          help=f"float learning rate (default: {per_data_set(lambda d: f'{d.lr:g}')})")
+    training.add_argument("--qat-lr", type=float, default=None,
+                          help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     results = p.add_argument_group("results")
     results.add_argument("--report", action="store_true",
                          help="train nothing: print the study's Pareto front and write its figure (--plot)")

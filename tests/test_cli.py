@@ -146,9 +146,11 @@ def test_train_defaults_are_the_training_options_and_its_help_states_them(capsys
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    for stated in (f"default {TrainOptions.lr:g}", f"default {TrainOptions.qat_lr:g}", f"default {TrainOptions.seed}",
+    for stated in (f"default {TrainOptions.seed}",
                    f"default {TrainOptions.batch_size}", f"default {TrainOptions.threshold}",
                    f"default {TrainOptions.spike_grad}", f"default {TrainOptions.preset}"):
         assert stated in help_text
     for name, defaults in DEFAULTS.items():
         assert f"{defaults.beta} for {name}" in help_text and f"{defaults.float_epochs} for {name}" in help_text
+        for rate in (defaults.lr, defaults.qat_lr, defaults.ann_lr):
+            assert f"{rate:g} for {name}" in help_text

@@ -25,7 +25,7 @@ ANN_KINDS = ("qcfs",)
 @dataclass
 class QcfsOptions:
     """Training options of a QCFS ANN. ``None`` takes the data set's default
-    (``hidden``; ``epochs``: float warm-up plus QAT epochs of SNN training)."""
+    (``hidden``; ``epochs``: float warm-up plus QAT epochs of SNN training; ``lr``: its ``ann_lr``)."""
 
     data: str = TrainOptions.data
     data_dir: Optional[str] = None
@@ -34,7 +34,7 @@ class QcfsOptions:
     hidden: Optional[List[int]] = None
     levels: int = DEFAULT_LEVELS
     epochs: Optional[int] = None
-    lr: float = TrainOptions.lr
+    lr: Optional[float] = None
     batch_size: int = TrainOptions.batch_size
 
     def resolved(self) -> "QcfsOptions":
@@ -43,4 +43,5 @@ class QcfsOptions:
         values = asdict(self)
         values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
         values["epochs"] = defaults.float_epochs + defaults.qat_epochs if self.epochs is None else self.epochs
+        values["lr"] = defaults.ann_lr if self.lr is None else self.lr
         return QcfsOptions(**values)

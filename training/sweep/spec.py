@@ -84,8 +84,8 @@ class SweepSpec:
     validation_fraction: float = 0.2
     train_samples: Optional[int] = None
     batch_size: int = TrainOptions.batch_size
-    lr: float = TrainOptions.lr
-    qat_lr: float = TrainOptions.qat_lr
+    lr: Optional[float] = None
+    qat_lr: Optional[float] = None
 
     def objectives(self) -> Tuple[Objective, Objective, Objective]:
         """The study's objectives (:func:`~.objectives.objectives` of the energy preset)."""
