@@ -49,9 +49,11 @@ SOURCES = ("training", "quant", "pynq_snn", "overlay/encoding.py", "overlay/emul
 VERIFY_CHUNK = 1000
 
 
-def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool) -> dict:
-    """Train, export, emulate and verify one seed of ``case``; the record that goes into its file."""
+def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None) -> dict:
+    """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
+    With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
+    from pynq_snn.overlay.artifact import save
     from pynq_snn.pipeline import train
     from pynq_snn.quant.export import to_artifact
     from pynq_snn.training.options import TrainOptions
@@ -62,6 +64,8 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
     artifact = to_artifact(result.quant_model, result.encoding.to_dict())
+    if artifact_dir is not None:
+        save(artifact, Path(artifact_dir) / f"{case}_seed{seed}.snn")
     report = run_artifact(artifact, spikes, labels)
     mismatches = 0
     for first in range(0, spikes.shape[1], VERIFY_CHUNK):
@@ -145,6 +149,8 @@ def main() -> None:
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
                    help="also train plain snnTorch of the same shape and budget (default: for fashion-mnist)")
+    p.add_argument("--artifact-dir", type=Path, default=None,
+                   help="also write each seed's exported network there, as <case>_seed<seed>.snn")
     sub.add_parser("table", help="combine every result into the README's table")
     args = parser.parse_args()
     if args.command == "table":
@@ -156,7 +162,7 @@ def main() -> None:
     snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
     for seed in args.seeds:
         start = time.perf_counter()
-        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too)
+        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir)
         path = RESULTS / f"{args.case}_e{record['options']['float_epochs']}-{record['options']['qat_epochs']}_seed{seed}.json"
         path.write_text(json.dumps(record, indent=1) + "\n")
         print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "

@@ -11,7 +11,8 @@ each on the emulator over the whole rate-coded test split (encoded with the seed
 it against the quantized torch model, and does the same after ``--finetune-epochs`` of
 surrogate-gradient QAT at that T. The energy per sample (``pynq_snn/conversion_energy.py``:
 E_AC = 0.9 pJ per synaptic event and neuron update, E_MAC = 4.6 pJ) is compared with the
-ANN's MACs, dense and with zero inputs skipped. Each file, under ``bench/results/conversion/``,
+ANN's MACs, dense and with zero inputs skipped. The same ANN is also trained with a float
+bias per neuron, which the IP cannot run, to measure what training without one costs. Each file, under ``bench/results/conversion/``,
 records its command and the git commit. ``table`` and ``plot`` show the directly trained
 4-bit SNN of the same seeds beside them, from ``bench/accuracy.py``'s results as they
 stand (run it for the seeds that lack one).
@@ -79,6 +80,28 @@ def direct_snn(case: str, seed: int, sizes):
             "steps": record["options"]["steps"], "commit": record["commit"]}
 
 
+def with_biases(sizes, levels):
+    """The QCFS network of ``sizes`` and ``levels`` with a float bias per neuron in every layer,
+    ``h(W x + b)``: what the IP cannot run, trained only to measure what its lack costs."""
+    import torch
+
+    from pynq_snn.quant.qcfs import QcfsNet
+
+    class Biased(torch.nn.Module):
+        def __init__(self, linear: torch.nn.Module):
+            super().__init__()
+            self.linear = linear
+            self.bias = torch.nn.Parameter(torch.zeros(linear.out_features))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear(x) + self.bias
+
+    model = QcfsNet(sizes, levels)
+    for layer in model.layers:
+        layer.linear = Biased(layer.linear)
+    return model
+
+
 def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps, source: str) -> dict:
     """Train, convert, fine-tune and measure one seed of ``case``; the record that goes into its file,
     with ``source``, the commit of the code that runs."""
@@ -90,6 +113,7 @@ def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps, 
 
     options = QcfsOptions(data=case, seed=seed, levels=levels or DEFAULT_LEVELS, epochs=epochs)
     ann = train_qcfs(options, progress=True)
+    biased = train_qcfs(options, progress=True, network=with_biases)
     dataset = load_data(ann.options)
     inputs = rates(dataset.test.x, dataset.encoding)
     per_steps = []
@@ -104,6 +128,7 @@ def run_seed(case: str, seed: int, levels, epochs, finetune_epochs: int, steps, 
         "case": case, "seed": seed, "command": command(), "commit": source,
         "options": asdict(ann.options), "sizes": ann.model.sizes, "test_samples": int(len(dataset.test.y)),
         "ann_accuracy": ann.accuracy, "ann_level_accuracy": ann.level_accuracy, "lambdas": ann.model.lambdas(),
+        "ann_bias_accuracy": biased.accuracy, "ann_bias_level_accuracy": biased.level_accuracy,
         "ann_epoch_s": statistics.mean(e.seconds for e in ann.history), "finetune_epochs": finetune_epochs,
         "steps": per_steps,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
@@ -143,6 +168,10 @@ def table() -> None:
                 [f"4-bit QCFS ANN, read from its {levels} output levels", mean_std([r["ann_level_accuracy"]
                                                                                     for r in records])]
                 + ["" for _ in steps]]
+        biased = [r["ann_bias_accuracy"] for r in records if "ann_bias_accuracy" in r]
+        if biased:
+            rows.append([f"the same with a float bias per neuron (the IP has none; {len(biased)} seeds)",
+                         mean_std(biased)] + ["" for _ in steps])
         rows.append(["converted (IF)", ""] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
                                               for t in steps])
         rows.append([f"converted + {tuned} epochs fine-tuning", ""]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
@@ -58,15 +58,18 @@ def load_data(options: QcfsOptions, steps: Optional[int] = None) -> Dataset:
     return dataset if steps is None else replace(dataset, encoding=replace(dataset.encoding, steps=int(steps)))
 
 
-def train_qcfs(options: QcfsOptions, progress: bool = True, device: Optional[torch.device] = None) -> AnnCheckpoint:
+def train_qcfs(options: QcfsOptions, progress: bool = True, device: Optional[torch.device] = None,
+               network: Callable[[List[int], int], QcfsNet] = QcfsNet) -> AnnCheckpoint:
     """Train the QCFS ANN ``options`` describe (module docstring) on ``device`` (the CPU by default).
-    It starts on the CPU, so a seed gives the same start on every device; it returns on the CPU."""
+    It starts on the CPU, so a seed gives the same start on every device; it returns on the CPU.
+    ``network(sizes, levels)`` builds the model (``bench/conversion.py`` builds one with biases,
+    to measure what the IP's lack of them costs)."""
     options = options.resolved()
     dataset = load_data(options)
     x_train, x_test = rates(dataset.train.x, dataset.encoding), rates(dataset.test.x, dataset.encoding)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
-    model = QcfsNet([dataset.n_inputs, *options.hidden, dataset.n_classes], options.levels)
+    model = network([dataset.n_inputs, *options.hidden, dataset.n_classes], options.levels)
     model.calibrate(torch.from_numpy(x_train[:CALIBRATION_SAMPLES]))
     model.to(device or torch.device("cpu"))
     history = fit_ann(model, x_train, dataset.train.y, options.epochs, rng, lr=options.lr,
