@@ -22,7 +22,7 @@ setup: $(VENV)/.installed
 # The board's runtime on its own: the PYNQ image's numpy < 2 and pynq, and no torch.
 BOARD_VENV ?= .venv-board
 BOARD_TESTS := tests/test_pynq_seam.py tests/test_driver.py tests/test_board.py tests/test_board_path.py tests/test_imports.py \
-  tests/test_board_inputs.py tests/test_board_cli.py
+  tests/test_board_inputs.py tests/test_board_cli.py tests/test_board_report.py
 
 $(BOARD_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BOARD_VENV)
