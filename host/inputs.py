@@ -24,6 +24,7 @@ from typing import Dict, Optional, Union
 
 import numpy as np
 
+from .labels import check_labels
 from .npz import read_npz
 
 #: The keys of an inputs file, by role.
@@ -77,7 +78,7 @@ def _inputs(arrays: Dict[str, np.ndarray]) -> Inputs:
                          f"(missing {', '.join(missing)})")
     if spikes.shape[1] == 0:
         raise ValueError("holds 0 samples: the spikes must be [T, N, C] with N >= 1")
-    labels = _labels(arrays["labels"], spikes.shape[1]) if "labels" in arrays else None
+    labels = check_labels(arrays["labels"], spikes.shape[1]) if "labels" in arrays else None
     meta = {key: _meta(key, arrays[key]) for key in OPTIONAL_KEYS[1:] if key in arrays}
     return Inputs(spikes, labels, meta)
 
@@ -105,16 +106,6 @@ def _unpacked(packed: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return np.unpackbits(packed, axis=2, count=channels)
 
 
-def _labels(labels: np.ndarray, n_samples: int) -> np.ndarray:
-    """``labels`` as int64 [n_samples]; ValueError unless they are integers >= 0, one per sample."""
-    if labels.shape != (n_samples,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {n_samples} integer class labels, one per sample, "
-                         f"got {labels.dtype} of shape {labels.shape}")
-    if labels.min() < 0:
-        raise ValueError(f"labels must be >= 0, found {int(labels.min())}")
-    return labels.astype(np.int64)
-
-
 def _meta(key: str, value: np.ndarray) -> Union[str, int]:
     """A recorded name (text) or seed (an integer >= 0), as a plain value."""
     if key == "data":
@@ -136,7 +127,7 @@ def save_inputs(path, spikes: np.ndarray, labels: Optional[np.ndarray] = None, *
     spikes = _spikes(np.asarray(spikes))
     arrays = {key: np.asarray(_meta(key, np.asarray(value))) for key, value in meta.items()}
     if labels is not None:
-        arrays["labels"] = _labels(np.asarray(labels), spikes.shape[1])
+        arrays["labels"] = check_labels(np.asarray(labels), spikes.shape[1])
     with Path(path).open("wb") as file:  # a file object: np.savez would add .npz to a name without it
         np.savez_compressed(file, spikes_packed=np.packbits(spikes, axis=2),
                             shape=np.asarray(spikes.shape, dtype=np.int64), **arrays)

@@ -90,12 +90,12 @@ GOOD = dict(x_train=np.zeros((4, 3)), y_train=np.array([0, 1, 0, 1]), x_test=np.
 @pytest.mark.parametrize("change, words", [
     (dict(y_test=None), "missing keys y_test"),
     (dict(x_test=np.zeros((2, 4))), "same C"),
-    (dict(y_train=np.array([0, 1, 0])), "one label per sample"),
-    (dict(y_train=np.array([0, 1, 0, -1])), "labels must be >= 0"),
+    (dict(y_train=np.array([0, 1, 0])), "3 labels for 4 samples in y_train"),
+    (dict(y_train=np.array([0, 1, 0, -1])), "labels must be >= 0, found -1 in y_train"),
     (dict(y_train=np.array([0, 1, 0, 5]), n_classes=np.array(3)), "labels must lie in 0 .. 2"),
     (dict(x_train=np.full((4, 3), 1.5)), "must lie in [0, 1]"),
     (dict(x_train=np.full((4, 2, 3), 2), x_test=np.zeros((2, 2, 3))), "must be 0 or 1"),
-    (dict(y_train=np.array([0.0, 1, 0, 1])), "integer class labels"),
+    (dict(y_train=np.array([0.0, 1, 0, 1])), "y_train must be a 1-D array of integer class indices, got float64"),
 ])
 def test_bad_npz_files_get_one_line_naming_the_problem(tmp_path, change, words):
     arrays = {**GOOD, **change}

@@ -17,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from ...host.labels import check_labels
 from ...host.npz import read_npz
 from ...overlay.encoding import Encoding
 from .dataset import Dataset, Split, encoded_as
@@ -70,7 +71,11 @@ def dataset_from_arrays(x_train, y_train, x_test, y_test, n_classes=None, steps:
         if x.ndim == 2 and x.size and not (np.all(np.isfinite(x)) and x.min() >= 0 and x.max() <= 1):
             raise ValueError(f"{key} holds intensities [N, C] and must lie in [0, 1], "
                              f"found values in [{x.min()}, {x.max()}]")
-    labels = [_labels(key, y, len(x)) for key, y, x in (("y_train", y_train, x_train), ("y_test", y_test, x_test))]
+    labels = []
+    for key, y, x in (("y_train", y_train, x_train), ("y_test", y_test, x_test)):
+        labels.append(check_labels(y, len(x), name=key))
+        if len(x) == 0:
+            raise ValueError(f"{key} is empty: each split needs at least one sample")
     largest = max(int(y.max()) for y in labels)
     if n_classes is None:
         n_classes = largest + 1
@@ -91,16 +96,3 @@ def dataset_from_arrays(x_train, y_train, x_test, y_test, n_classes=None, steps:
                       n_inputs=int(x_train.shape[-1]), n_classes=int(n_classes))
     return encoded_as(dataset, encoding)
 
-
-def _labels(key: str, y, n: int) -> np.ndarray:
-    """``y`` as int64 [n]; ValueError unless it holds n integers >= 0."""
-    y = np.asarray(y)
-    if y.shape != (n,):
-        raise ValueError(f"{key} must hold one label per sample, shape ({n},), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{key} must hold integer class labels, got dtype {y.dtype}")
-    if n and y.min() < 0:
-        raise ValueError(f"labels must be >= 0, found {int(y.min())} in {key}")
-    if n == 0:
-        raise ValueError(f"{key} is empty: each split needs at least one sample")
-    return y.astype(np.int64)
