@@ -115,24 +115,27 @@ def table() -> None:
         record = json.loads(path.read_text())
         o = record["options"]
         key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
-               o["steps"] or "default", o["float_epochs"], o["qat_epochs"])
+               o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"])
         groups[key].append(record)
     rows = []
-    for (case, neuron, output, sizes, _, float_epochs, qat_epochs), records in sorted(groups.items()):
+    for (case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr), records in sorted(groups.items()):
         records.sort(key=lambda r: r["seed"])
         snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
+        snntorch_seeds = [str(r["seed"]) for r in records if "snntorch_accuracy" in r]
         rows.append([
-            case, sizes, neuron if neuron == output else f"{neuron}, {output} output", f"{float_epochs} + {qat_epochs}",
+            case, sizes, neuron if neuron == output else f"{neuron}, {output} output",
+            f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g})",
             ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
             mean_std([r["quant_accuracy"] for r in records]),
             f"{min(r['quant_accuracy'] for r in records):.2%}",
             mean_std([r["emulator_accuracy"] for r in records]), sum(r["verify_mismatches"] for r in records),
-            mean_std(snntorch) if snntorch else "-",
+            "-" if not snntorch else mean_std(snntorch) + (
+                f" (seeds {', '.join(snntorch_seeds)})" if len(snntorch) < len(records) else ""),
             f"{statistics.mean(r['qat_epoch_s'] / r['float_epoch_s'] for r in records):.2f}",
             f"{max(r['peak_rss_mib'] for r in records):.0f}",
         ])
     print_table("Accuracy over training seeds (test split, mean ± std)",
-                ["data", "network", "neurons", "epochs (float + QAT)", "seeds", "float", "4-bit QAT", "4-bit worst seed",
+                ["data", "network", "neurons", "epochs (float + QAT) and learning rates", "seeds", "float", "4-bit QAT", "4-bit worst seed",
                  "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
                  "peak memory (MiB)"], rows)
 
