@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Tuple
 
+from . import formats
+
 # --- identity -------------------------------------------------------------------
 #: ``ID`` (RO): ASCII "SNNC".
 ID = 0x00
@@ -49,9 +51,9 @@ OUT_STATES = 1 << 2
 #: Every valid OUT_MODE value lies in [0, OUT_MODE_MAX].
 OUT_MODE_MAX = OUT_RASTER | OUT_COUNTS | OUT_STATES
 
-#: ``STEPS`` (RW, reset 1): [15:0] timesteps per sample.
+#: ``STEPS`` (RW, reset 1): [15:0] timesteps per sample, at most the contract's ``formats.STEPS_MAX``.
 STEPS = 0x20
-STEPS_MAX = 0xFFFF
+STEPS_MAX = formats.STEPS_MAX
 #: ``SAMPLES`` (RW, reset 1): [15:0] samples per ``RUN``.
 SAMPLES = 0x24
 SAMPLES_MAX = 0xFFFF
