@@ -101,6 +101,7 @@ def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int],
     whole = run_artifact(artifact, spikes, labels)  # bit-exact: the 4-bit network's accuracy
     n_samples = len(labels) if test_samples is None else min(test_samples, len(labels))
     spikes, labels = np.ascontiguousarray(spikes[:, :n_samples]), labels[:n_samples]
+    checked = ""
     if model is not None:
         from pynq_snn.verify import compare
 
@@ -108,6 +109,7 @@ def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int],
         if not check.ok:
             print(f"export is not bit-exact: {check.to_dict()}", file=sys.stderr)
             return 1
+        checked = f"; bit-exact over {check.n_samples} samples"
     shipped = run_artifact(artifact, spikes, labels)
     snn_path, npz_path = out / f"{stem}.snn", out / f"{stem}_test.npz"
     meta = artifact.meta
@@ -120,10 +122,9 @@ def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int],
     # The file must give back exactly these spikes.
     assert np.array_equal(load_inputs(npz_path).spikes, spikes), "packbits round trip changed the spikes"
 
-    trained_line = f"float accuracy {meta['float_accuracy']:.2%}, " if "float_accuracy" in meta else ""
-    print(f"{trained_line}4-bit {whole.accuracy:.2%} on the {whole.n_samples} test samples (emulator), "
-          f"{shipped.accuracy:.2%} on the {n_samples} shipped"
-          + (f"; bit-exact over {check.n_samples} samples" if model is not None else ""))
+    floating = f"float accuracy {meta['float_accuracy']:.2%}, " if "float_accuracy" in meta else ""
+    print(f"{floating}4-bit {whole.accuracy:.2%} on the {whole.n_samples} test samples (emulator), "
+          f"{shipped.accuracy:.2%} on the {n_samples} shipped{checked}")
     for path in (snn_path, npz_path):
         print(f"wrote {path.name}: {path.stat().st_size} bytes")
     return 0
