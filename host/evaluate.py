@@ -157,7 +157,7 @@ def run_batches(
         n_samples=n_samples,
         accuracy=correct / n_samples if labelled else None,
         predictions=np.concatenate(predictions),
-        spike_rates=[float(r) for r in counts.spike_rates(artifact.sizes, artifact.n_steps)],
+        spike_rates=[float(r) for r in counts.spike_rates],
         spikes_per_sample=[float(s) / n_samples for s in counts.spikes],
         synaptic_events=work["synaptic_events"],
         neuron_updates=work["neuron_updates"],

@@ -68,10 +68,11 @@ class Counts:
         neuron of the layer, and adds it to that neuron's current."""
         return self.input_spikes * self.neurons
 
-    def spike_rates(self, sizes, steps: int) -> np.ndarray:
-        """Mean spikes per neuron per timestep, per layer (a probability in [0, 1])."""
-        neurons = np.asarray(sizes[1:], dtype=np.float64)
-        return self.spikes / (neurons * steps * max(self.n_samples, 1))
+    @property
+    def spike_rates(self) -> np.ndarray:
+        """Per layer, mean spikes per neuron per timestep, ``spikes / neuron_updates`` (a probability
+        in [0, 1]; 0 for an empty batch)."""
+        return self.spikes / np.maximum(self.neuron_updates, 1).astype(np.float64)
 
 
 @dataclass(frozen=True)
