@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import List, Tuple
 
-from .training.ann_options import ANN_KINDS, DEFAULT_LEVELS, FINETUNE_LR, QcfsOptions
-from .training.options import TrainOptions
+from .training.ann_options import ANN_KINDS, DEFAULT_LEVELS, QcfsOptions
+from .training.options import TrainOptions, per_data_set
 
 #: ``train``'s flags that only an SNN takes, by destination, with their defaults.
 SNN_ONLY = {"neuron": TrainOptions.neuron, "output_neuron": None, "preset": TrainOptions.preset,
@@ -81,8 +81,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="the converted network's checkpoint (default: --out with the suffix .pt)")
     p.add_argument("--finetune-epochs", type=int, default=0,
                    help="epochs of surrogate-gradient 4-bit QAT at --steps after conversion (default 0: none)")
-    p.add_argument("--finetune-lr", type=float, default=FINETUNE_LR,
-                   help=f"fine-tuning's learning rate, annealed to 0 as QAT's (default {FINETUNE_LR:g})")
+    p.add_argument("--finetune-lr", type=float, default=None,
+                   help="fine-tuning's learning rate, annealed to 0 as QAT's "
+                        f"(default: {per_data_set(lambda d: f'{d.finetune_lr:g}')})")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

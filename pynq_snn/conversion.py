@@ -27,8 +27,9 @@ from .quant.convert import qcfs_to_snn
 from .quant.network import QuantSpikingNetwork
 from .quant.qcfs import QcfsNet
 from .training.ann import evaluate_ann, fit_ann, rates
-from .training.ann_options import FINETUNE_LR, QcfsOptions
+from .training.ann_options import QcfsOptions
 from .training.data import Dataset, encode_test_split, load_dataset
+from .training.options import defaults_for
 from .training.trainer import EpochStats, evaluate, fit
 
 ANN_FORMAT = "pynq-snn-qcfs-ann"
@@ -120,13 +121,13 @@ class Converted:
         return evaluate(self.model, spikes, self.dataset.test.y)
 
 
-def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: float = FINETUNE_LR,
+def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: Optional[float] = None,
             dataset: Optional[Dataset] = None, progress: bool = True,
             device: Optional[torch.device] = None) -> Converted:
     """The IF network of ``ann`` for ``steps`` timesteps; with ``finetune_epochs`` > 0, trained that
-    many epochs by :func:`~.training.trainer.fit` as QAT is (Adam from ``lr`` annealed to 0, the
-    ANN's batch size and seed) at those steps, on ``device`` (the CPU by default); the network
-    returns on the CPU.
+    many epochs by :func:`~.training.trainer.fit` as QAT is (Adam from ``lr`` annealed to 0, by
+    default the data set's ``finetune_lr``; the ANN's batch size and seed) at those steps, on
+    ``device`` (the CPU by default); the network returns on the CPU.
     ``dataset`` spares loading the ANN's data set again."""
     if isinstance(finetune_epochs, bool) or not isinstance(finetune_epochs, int) or finetune_epochs < 0:
         raise ValueError(f"finetune_epochs must be an integer >= 0, got {finetune_epochs!r}")
@@ -135,6 +136,7 @@ def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: float 
     model = qcfs_to_snn(ann.model)
     history: List[EpochStats] = []
     if finetune_epochs:
+        lr = defaults_for(ann.options.data).finetune_lr if lr is None else lr
         torch.manual_seed(ann.options.seed)
         history = fit(model.to(device or torch.device("cpu")), dataset.train, dataset.encoding, finetune_epochs,
                       np.random.default_rng(ann.options.seed), lr=lr, batch_size=ann.options.batch_size,
@@ -148,7 +150,7 @@ def checkpoint_beside(artifact_path, checkpoint_path=None) -> Path:
 
 
 def convert_checkpoint(ann_path, artifact_path, steps: int, finetune_epochs: int = 0,
-                       checkpoint_path=None, lr: float = FINETUNE_LR, progress: bool = True,
+                       checkpoint_path=None, lr: Optional[float] = None, progress: bool = True,
                        device: Optional[torch.device] = None) -> "tuple[AnnCheckpoint, Converted, Artifact]":
     """Convert the ANN at ``ann_path`` (:func:`convert`), write its checkpoint (``checkpoint_path``,
     default: the artifact's name with ``.pt``) and its artifact; return the three."""

@@ -15,9 +15,6 @@ from .options import TrainOptions, defaults_for
 #: The QCFS activation's levels unless told otherwise: the converted network is exact for
 #: constant inputs at T = L (``quant/convert.py``).
 DEFAULT_LEVELS = 8
-#: Fine-tuning's learning rate after conversion: below QAT's, because it starts from a
-#: network that already works (on digits, 2 epochs at 3e-4 gained more at T = 4 and 8 than at 1e-4).
-FINETUNE_LR = 3e-4
 #: The ANN kinds ``--ann`` takes.
 ANN_KINDS = ("qcfs",)
 
