@@ -1,8 +1,9 @@
-"""Files shipped with pynq-snn: the board notebook's network and test set, found by name.
+"""Files shipped with pynq-snn: the board notebooks' networks and test sets, found by name.
 
 ``pynq-snn run digits.snn --inputs digits_test.npz`` and ``notebooks/board.ipynb`` read
 a file where its path points; a bare name that is no file there is looked up among the
-files installed in ``pynq_snn/notebooks`` (``digits.snn``, ``digits_test.npz``).
+files installed in ``pynq_snn/notebooks`` (``digits.snn``, ``fashion_mnist.snn`` and their
+``*_test.npz``).
 """
 from __future__ import annotations
 

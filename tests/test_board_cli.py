@@ -35,20 +35,23 @@ def last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def test_the_shipped_network_runs_its_shipped_inputs_on_the_board():
-    status, out, err = on_the_board("run", "digits.snn", "--inputs", "digits_test.npz", "--json")
+@pytest.mark.parametrize("stem, n_samples", [("digits", 449), ("fashion_mnist", 100)])
+def test_the_shipped_network_runs_its_shipped_inputs_on_the_board(stem, n_samples):
+    network, inputs = f"{stem}.snn", f"{stem}_test.npz"  # bare names: the files shipped with pynq-snn
+    status, out, err = on_the_board("run", network, "--inputs", inputs, "--json")
     assert status == 0, err
     report = last_json(out)
-    assert report["n_samples"] == 449 and report["inputs"].endswith("digits_test.npz")
+    assert report["n_samples"] == n_samples and report["inputs"].endswith(inputs)
     assert report["device"]["backend"] == "emulator" and report["device"]["predictions_equal_the_emulator"]
     assert "running on the bit-exact emulator" in err and "Traceback" not in err
-    from pynq_snn.overlay.artifact import load
+    from pynq_snn.host.board_report import recorded_accuracy
     from pynq_snn.host.shipped import shipped_file
+    from pynq_snn.overlay.artifact import load
 
-    recorded = load(shipped_file("digits.snn")).meta["quant_accuracy"]  # the 4-bit torch model's, at training
+    recorded = recorded_accuracy(load(shipped_file(network)).meta, inputs)  # the 4-bit model's, when made
     assert report["accuracy"] == pytest.approx(recorded, abs=1e-12)
     assert report["device"]["accuracy"] == pytest.approx(recorded, abs=1e-12)
-    assert out.splitlines()[0].startswith("backend: emulator, inputs ") and "(449 samples, labelled)" in out
+    assert out.splitlines()[0].startswith("backend: emulator, inputs ") and f"({n_samples} samples, labelled)" in out
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
@@ -66,6 +69,27 @@ def test_the_board_report_equals_the_desktop_report_on_the_same_inputs():
     assert status == 0, err
     board = last_json(board_out)
     assert {key: board[key] for key in SAME} == {key: desktop[key] for key in SAME}
+
+
+def test_the_shipped_fashion_mnist_inputs_are_the_first_that_encode_writes(tmp_path):
+    """The shipped 100 are the first of the whole test split as ``run --seed 0`` encodes it."""
+    pytest.importorskip("idx2numpy", reason="reading Fashion-MNIST needs idx2numpy (desktop extra)")
+    from pynq_snn.cli import main
+    from pynq_snn.host.inputs import load_inputs
+    from pynq_snn.host.shipped import shipped_file
+    from pynq_snn.training.data import DataNotFound, load_dataset
+
+    try:
+        load_dataset("fashion-mnist")
+    except DataNotFound as exc:
+        pytest.skip(str(exc))
+    assert main(["encode", "fashion_mnist.snn", "--seed", "0", "--out", str(tmp_path / "all.npz")]) == 0
+    whole, shipped = load_inputs(tmp_path / "all.npz"), load_inputs(shipped_file("fashion_mnist_test.npz"))
+    n_samples = shipped.spikes.shape[1]
+    assert whole.spikes.shape[1] == 10000 and n_samples == 100
+    assert np.array_equal(shipped.spikes, whole.spikes[:, :n_samples])
+    assert np.array_equal(shipped.labels, whole.labels[:n_samples])
+    assert shipped.meta == whole.meta == {"data": "fashion-mnist", "seed": 0, "data_seed": 0}
 
 
 def _random_randman_network(path, seed: int) -> None:

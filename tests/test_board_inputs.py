@@ -67,6 +67,7 @@ def test_a_file_that_is_no_npz_archive_gets_one_line(tmp_path):
 
 def test_an_unknown_name_lists_the_shipped_files(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"^nope\.snn not found here nor among the files shipped with "
-                                                r"pynq-snn: digits\.snn, digits_test\.npz$"):
+                                                r"pynq-snn: digits\.snn, digits_test\.npz, fashion_mnist\.snn, "
+                                                r"fashion_mnist_test\.npz$"):
         shipped_file("nope.snn")
     assert shipped_file(tmp_path / "digits.snn") == tmp_path / "digits.snn"  # a path is the caller's to refuse

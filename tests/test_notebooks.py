@@ -89,6 +89,17 @@ def test_board_notebook_runs_on_the_emulator(notebook_dir):
     assert images_in(nb) == 1
 
 
+def test_fashion_mnist_board_notebook_runs_on_the_emulator(notebook_dir):
+    nb = execute(notebook_dir / "fashion_mnist_board.ipynb", timeout=120, extra_cell=NO_DESKTOP_IMPORTS)
+    text = text_of(nb)
+    assert "network:   784-512-10 lif, 25 timesteps" in text
+    assert "backend:         emulator" in text
+    assert "power:           not measured off the board" in text
+    accuracy = re.search(r"accuracy:        (\d+\.\d\d)% \((\d+) of 100\)", text)
+    assert accuracy and RECORDED.search(text).group(1) == accuracy.group(1)
+    assert images_in(nb) == 1
+
+
 def test_desktop_notebook_trains_exports_verifies_and_runs(notebook_dir):
     nb = execute(notebook_dir / "desktop.ipynb", timeout=300)
     text = text_of(nb)
