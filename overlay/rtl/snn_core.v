@@ -880,7 +880,9 @@ module snn_core #(
     wire [31:0] next_spike_word = current_read_buffer ? spike_words_1[next_index] : spike_words_0[next_index];
 
     always @(posedge aclk) begin
-        spike_word  <= scan_take ? next_spike_word : this_spike_word;
+        // AND-OR, not a multiplexer: Yosys would share the two trees behind a multiplexer
+        // into one (opt_share), indexed by the late take
+        spike_word  <= ({32{scan_take}} & next_spike_word) | ({32{!scan_take}} & this_spike_word);
         issue_valid <= 1'b0;
         if (at[S_LAYER]) begin
             word_index <= 12'd0;
@@ -987,6 +989,13 @@ module snn_core #(
     wire [15:0]         lane_u_of [0:LANES-1];
     wire [15:0]         lane_count_of [0:LANES-1];
     reg  [WORD_W-1:0]   readout_state_word, readout_count_word;
+    // Each lane (each pair of lanes for the counts) reads its own copy of the read-out
+    // word, which moves on to the next word once the lane's value is sent: the copies
+    // differ, so synthesis keeps them all, and each address reaches one lane's memories.
+    // A pair's copy is steady for at least LANES / 2 pushes before the pair is sent, as
+    // the lanes' registered count read-out needs (rd_cnt follows rd_cnt_addr by a cycle).
+    reg  [WORD_W-1:0]   state_word_of [0:LANES-1];
+    reg  [WORD_W-1:0]   count_word_of [0:LANES/2-1];
 
     genvar k;
     generate
@@ -1004,8 +1013,8 @@ module snn_core #(
                 .upd_valid(at[S_UPDATE]), .upd_addr(update_state_word[WORD_W-1:0]),
                 .upd_word(update_word[WORD_W-1:0]), .acc(lane_currents[ACC_W*k +: ACC_W]),
                 .out_valid(lane_out_valid[k]), .out_word(lane_out_word[WORD_W*k +: WORD_W]), .spike(lane_spikes[k]),
-                .rd_state_addr(readout_state_word), .rd_v(lane_v_of[k]), .rd_u(lane_u_of[k]),
-                .rd_cnt_addr(readout_count_word), .rd_cnt(lane_count_of[k])
+                .rd_state_addr(state_word_of[k]), .rd_v(lane_v_of[k]), .rd_u(lane_u_of[k]),
+                .rd_cnt_addr(count_word_of[k / 2]), .rd_cnt(lane_count_of[k])
             );
         end
     endgenerate
@@ -1031,7 +1040,8 @@ module snn_core #(
     // register says when that is none.
     reg  [15:0]          raster_word;
     reg  [15:0]          raster_left, count_left, state_left;
-    reg  [LANE_BITS-1:0] count_lane, state_lane;
+    reg  [LANE_BITS-2:0] count_pair;  // lanes 2p and 2p + 1 are sent in one word
+    reg  [LANE_BITS-1:0] state_lane;
     reg  [LAYER_W-1:0]   state_next_layer;           // the layer after the one read out
     reg                  state_izh;
     wire [DESC_W-1:0]    next_state_record = descriptors[{live, state_next_layer}];
@@ -1041,9 +1051,8 @@ module snn_core #(
     wire [SPIKE_W-1:0] raster_index = raster_word[SPIKE_W-1:0];
     wire [31:0] raster_data = (last_buffer ? spike_words_1[raster_index] : spike_words_0[raster_index]) &
                               (raster_last ? raster_last_mask : 32'hFFFFFFFF);
-    wire [LANE_BITS-1:0] count_lane_high = count_lane | 1'b1;  // count_lane is even
-    wire [15:0] count_low   = lane_count_of[count_lane];
-    wire [15:0] count_high  = count_high_zero ? 16'd0 : lane_count_of[count_lane_high];
+    wire [15:0] count_low   = lane_count_of[{count_pair, 1'b0}];
+    wire [15:0] count_high  = count_high_zero ? 16'd0 : lane_count_of[{count_pair, 1'b1}];
     wire [15:0] state_v     = lane_v_of[state_lane];
     wire [15:0] state_u     = state_izh ? lane_u_of[state_lane] : 16'd0;
 
@@ -1081,14 +1090,14 @@ module snn_core #(
             count_left    <= count_words_m1;
             counts_last <= (count_words_m1 == 16'd0);
             count_high_zero <= (count_words_m1 == 16'd0) && count_last_half_empty;
-            count_lane <= 0;
+            count_pair <= 0;
             readout_count_word <= 0;
         end else if (push) begin
             count_left    <= count_left - 1'b1;
             counts_last <= (count_left == 16'd1);
             count_high_zero <= (count_left == 16'd1) && count_last_half_empty;
-            count_lane <= count_lane + 2'd2;
-            if (count_lane == LANES - 2) readout_count_word <= readout_count_word + 1'b1;
+            count_pair <= count_pair + 1'b1;
+            if (count_pair == LANES / 2 - 1) readout_count_word <= readout_count_word + 1'b1;
         end
 
         if (!in_states) begin
@@ -1115,6 +1124,17 @@ module snn_core #(
                 if (state_lane == LANES - 1) readout_state_word <= readout_state_word + 1'b1;
             end
         end
+    end
+
+    integer c;
+    always @(posedge aclk) begin
+        for (c = 0; c < LANES / 2; c = c + 1)
+            if (!in_counts)                     count_word_of[c] <= 0;
+            else if (push && count_pair == c)   count_word_of[c] <= readout_count_word + 1'b1;
+        for (c = 0; c < LANES; c = c + 1)
+            if (!in_states)                     state_word_of[c] <= 0;
+            else if (push && (states_last_neuron || state_lane == c))
+                                                state_word_of[c] <= readout_state_word + 1'b1;
     end
 
     assign m_axis_tkeep = 4'hF;

@@ -5,7 +5,8 @@
 //   cnt[w]      the output layer's spike count of the current sample (w is the word
 //               within that layer).
 // These are small memories with one write port and asynchronous reads, which
-// synthesis maps to distributed RAM.
+// synthesis maps to distributed RAM; the counts' read-out is registered: rd_cnt is
+// the count of the word rd_cnt_addr named a cycle before.
 //
 // The neuron update is a pipeline that takes one state word per cycle:
 //   cycle 0             upd_valid: v and u of word upd_addr are read
@@ -139,9 +140,16 @@ module snn_lane #(
     always @(posedge clk) begin
         lif_v_delay[LIF_LATENCY+1]     <= lif_v;
         lif_spike_delay[LIF_LATENCY+1] <= lif_spike;
-        for (i = LIF_LATENCY + 2; i <= IZH_LATENCY; i = i + 1) begin
+        for (i = LIF_LATENCY + 2; i < IZH_LATENCY; i = i + 1) begin
             lif_v_delay[i]     <= lif_v_delay[i-1];
             lif_spike_delay[i] <= lif_spike_delay[i-1];
+        end
+        // the last stage is a flip-flop, not the end of a shift register (slow clock-to-out),
+        // for the count's increment behind it: the enable keeps it out of one, and it
+        // matters only with valid[STAGES], which follows valid[STAGES-1]
+        if (valid[STAGES-1]) begin
+            lif_v_delay[IZH_LATENCY]     <= lif_v_delay[IZH_LATENCY-1];
+            lif_spike_delay[IZH_LATENCY] <= lif_spike_delay[IZH_LATENCY-1];
         end
     end
 
@@ -171,9 +179,19 @@ module snn_lane #(
         out_word  = wb_word;
     end
 
+    // the count read-out is a registered read, rd_cnt the count of the word rd_cnt_addr
+    // named a cycle before; a count written at that cycle's end is forwarded
+    reg [15:0] cnt_read_out, cnt_written;
+    reg        cnt_forward;
+    always @(posedge clk) begin
+        cnt_read_out <= cnt_mem[rd_cnt_addr];
+        cnt_written  <= count_read + {15'd0, spike};
+        cnt_forward  <= wb && count && wb_word == rd_cnt_addr;
+    end
+
     assign rd_v   = v_mem[rd_state_addr];
     assign rd_u   = u_mem[rd_state_addr];
-    assign rd_cnt = cnt_mem[rd_cnt_addr];
+    assign rd_cnt = cnt_forward ? cnt_written : cnt_read_out;
 endmodule
 
 `default_nettype wire

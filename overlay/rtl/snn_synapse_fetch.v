@@ -71,7 +71,11 @@ module snn_synapse_fetch #(
     localparam integer WIDTH      = LANES * 4;
     localparam integer ROT_W      = (BANK_BITS > 0) ? BANK_BITS : 1;
     localparam integer LOW_BITS   = (BANK_BITS + 1) / 2;     // the rotation's first level; the rest is its second
-    localparam [ROT_W-1:0] LOW_MASK = (1 << LOW_BITS) - 1;
+    localparam integer HIGH_BITS  = BANK_BITS - LOW_BITS;
+    localparam integer LOW_WAYS   = 1 << LOW_BITS;
+    localparam integer HIGH_WAYS  = 1 << HIGH_BITS;
+    localparam integer LOW_W      = (LOW_BITS > 0) ? LOW_BITS : 1;
+    localparam integer HIGH_W     = (HIGH_BITS > 0) ? HIGH_BITS : 1;
 
     generate
         if (BANKS < 1 || (BANKS & (BANKS - 1)) != 0) begin : bad_banks
@@ -107,13 +111,20 @@ module snn_synapse_fetch #(
         valid_8 <= valid_7 && !flush;
         valid_9 <= valid_8 && !flush;
         chunk_1 <= issue_chunk; chunk_2 <= chunk_1; chunk_3 <= chunk_2; chunk_4 <= chunk_3;
-        chunk_5 <= chunk_4; chunk_6 <= chunk_5; chunk_7 <= chunk_6; chunk_8 <= chunk_7; chunk_9 <= chunk_8;
+        chunk_5 <= chunk_4; chunk_6 <= chunk_5; chunk_7 <= chunk_6; chunk_8 <= chunk_7;
         last_1 <= issue_last; last_2 <= last_1; last_3 <= last_2;
         chunk_base_2 <= layer_wbase + ({{(ADDR_W + 1 - ENTRY_W){1'b0}}, chunk_1} << BANK_BITS);
         chunk_base_3 <= chunk_base_2;
         first_word_4 <= row_offset_3[ADDR_W:0] + chunk_base_3;
         slots_4 <= last_3 ? layer_last_slots : {BANKS{1'b1}};
-        slots_5 <= slots_4; slots_6 <= slots_5; slots_7 <= slots_6; slots_8 <= slots_7; slots_9 <= slots_8;
+        slots_5 <= slots_4; slots_6 <= slots_5; slots_7 <= slots_6; slots_8 <= slots_7;
+        // the accumulators' controls come from flip-flops, not from the end of a shift
+        // register (slow clock-to-out): the enable keeps them out of one, and they matter
+        // only with valid_9, which follows valid_8
+        if (valid_8) begin
+            chunk_9 <= chunk_8;
+            slots_9 <= slots_8;
+        end
     end
 
     // ---------------------------------------------------------------- edges 5..7: the banks
@@ -145,18 +156,28 @@ module snn_synapse_fetch #(
     endgenerate
 
     // ---------------------------------------------------------------- edges 8, 9: back into row order
-    // slot o gets bank (a0 + o) mod BANKS: first rotate by the low bits of a0 mod BANKS, then the high
+    // slot o gets bank (a0 + o) mod BANKS. With r = a0 mod BANKS = high + low, high its
+    // bits from LOW_BITS up: slot o first takes bank (o + low) mod BANKS, one of LOW_WAYS
+    // candidates chosen by low, then slot (o + high) mod BANKS of that, one of HIGH_WAYS
+    // chosen by high. Each level is a multiplexer of constant inputs on a register's
+    // select, with no adder before it.
     reg  [WIDTH-1:0] rotated_8 [0:BANKS-1];
-    wire [ROT_W-1:0] low_7  = rotation_7 & LOW_MASK;
-    wire [ROT_W-1:0] high_8 = rotation_8 & ~LOW_MASK;
-    genvar o;
+    wire [LOW_W-1:0]  low_7  = (LOW_BITS > 0) ? rotation_7[LOW_W-1:0] : {LOW_W{1'b0}};
+    wire [HIGH_W-1:0] high_8 = (HIGH_BITS > 0) ? rotation_8 >> LOW_BITS : {HIGH_W{1'b0}};
+    genvar o, k;
     generate
         for (o = 0; o < BANKS; o = o + 1) begin : slot
-            wire [ROT_W-1:0] from_low  = o + low_7;    // mod BANKS: ROT_W bits wrap
-            wire [ROT_W-1:0] from_high = o + high_8;
+            wire [WIDTH-1:0] low_ways  [0:LOW_WAYS-1];
+            wire [WIDTH-1:0] high_ways [0:HIGH_WAYS-1];
+            for (k = 0; k < LOW_WAYS; k = k + 1) begin : low_way
+                assign low_ways[k] = bank_words_7[(o + k) % BANKS];
+            end
+            for (k = 0; k < HIGH_WAYS; k = k + 1) begin : high_way
+                assign high_ways[k] = rotated_8[(o + (k << LOW_BITS)) % BANKS];
+            end
             always @(posedge clk) begin
-                rotated_8[o]                  <= bank_words_7[BANK_BITS > 0 ? from_low : 0];
-                add_weights[o*WIDTH +: WIDTH] <= rotated_8[BANK_BITS > 0 ? from_high : 0];
+                rotated_8[o]                  <= low_ways[low_7];
+                add_weights[o*WIDTH +: WIDTH] <= high_ways[high_8];
             end
         end
     endgenerate

@@ -9,7 +9,9 @@ soft reset recover the core.
 Environment: ``SNN_RTL_CASES`` (random cases, default 50), ``SNN_RTL_SEED`` (first
 seed, default 0), ``SNN_RTL_TOPOLOGIES`` (comma-separated sizes like
 ``784-512-10`` to run as extra cases on this build), ``SNN_RTL_REPORT`` (a JSON
-file for the soak's and the bench's figures).
+file for the soak's figures); ``SNN_RTL_ARTIFACT``, ``SNN_RTL_INPUTS``,
+``SNN_RTL_OUT_MODE`` and ``SNN_RTL_ARTIFACT_REPORT`` for one given network (the
+trained digits one in the tests and the bench).
 """
 from __future__ import annotations
 
@@ -363,28 +365,36 @@ async def bad_runs_are_refused_and_a_soft_reset_recovers(dut):
 
 @test()
 async def artifact_file_runs_as_the_cycle_model_says(dut):
-    """For the bench: run the artifact ``SNN_RTL_ARTIFACT`` on the spikes ``SNN_RTL_INPUTS``
-    (a .npy of uint8 [T, N, n_inputs]) and write the load and run cycles, the model's
-    figures and whether the outputs equal the emulator's to ``SNN_RTL_REPORT`` (JSON)."""
+    """A given network, e.g. the trained digits one: load the artifact ``SNN_RTL_ARTIFACT``,
+    run it on the spikes ``SNN_RTL_INPUTS`` (a .npy of uint8 [T, N, n_inputs]) with the
+    output sections ``SNN_RTL_OUT_MODE`` (default: the counts); the LOAD and RUN cycles
+    must equal the cycle model and the output words the emulator. The figures go to
+    ``SNN_RTL_ARTIFACT_REPORT`` (JSON) when it is set, before the checks."""
     from pynq_snn.overlay.artifact import load
 
     bench = Bench(dut)
     await bench.start()
     artifact = load(os.environ["SNN_RTL_ARTIFACT"])
     spikes = np.load(os.environ["SNN_RTL_INPUTS"])
+    out_mode = int(os.environ.get("SNN_RTL_OUT_MODE", str(reg.OUT_COUNTS)))
     lanes = bench.build.lanes
     assert await bench.load(artifact) == 0
     load_cycles = await bench.cycles()
-    error, words = await bench.run(artifact, spikes, reg.OUT_COUNTS)
+    error, words = await bench.run(artifact, spikes, out_mode)
     assert error == 0, reg.describe_errors(error)
-    problems, want = compare(artifact, spikes, reg.OUT_COUNTS, words)
+    problems, want = compare(artifact, spikes, out_mode, words)
     steps, n_samples, _ = spikes.shape
     report = {
-        "samples": n_samples,
+        "samples": n_samples, "out_mode": out_mode,
         "load_cycles": load_cycles, "load_cycles_model": cycles.load_cycles(artifact, lanes),
         "run_cycles": await bench.cycles(),
-        "run_cycles_model": cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, reg.OUT_COUNTS,
+        "run_cycles_model": cycles.run_cycles(artifact, want.counts.input_spikes, steps, n_samples, out_mode,
                                               lanes, bench.build.banks),
+        "spikes_per_layer": [int(n) for n in want.counts.spikes],
         "outputs_equal_the_emulator": not problems,
     }
-    Path(os.environ["SNN_RTL_REPORT"]).write_text(json.dumps(report))
+    if os.environ.get("SNN_RTL_ARTIFACT_REPORT"):
+        Path(os.environ["SNN_RTL_ARTIFACT_REPORT"]).write_text(json.dumps(report))
+    assert report["load_cycles"] == report["load_cycles_model"], report
+    assert report["run_cycles"] == report["run_cycles_model"], report
+    assert not problems, problems[:5]
