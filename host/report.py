@@ -36,6 +36,7 @@ def report_lines(report: RunReport, accuracy: bool = True) -> List[str]:
     if report.ip_cycles is not None:
         cycles = report.ip_cycles / n
         lines.append(
-            f"IP cycles (model):      {cycles:.0f} per sample ({cycles / CLOCK_MHZ:.1f} us at {CLOCK_MHZ:g} MHz)"
+            f"IP cycles (model):      {cycles:.0f} per sample ({cycles / CLOCK_MHZ:.1f} us at {CLOCK_MHZ:g} MHz, "
+            "spike counts read back)"
         )
     return lines

@@ -491,7 +491,7 @@ def _device_summary(on_device: list, report) -> tuple:
     return summary, [
         f"device ({backend}):      {shown}, predictions equal the emulator's: {'yes' if same else 'NO'}",
         f"IP cycles:              {cycles} ({cycles / n_samples:.0f} per sample, "
-        f"{ip_seconds * 1e6 / n_samples:.1f} us per sample at the IP's clock)",
+        f"{ip_seconds * 1e6 / n_samples:.1f} us per sample at the IP's clock; rasters, counts and states read back)",
         f"device latency:         {latency_s * 1e3:.1f} ms for {n_samples} samples (host wall time); power {power}",
     ]
 
