@@ -173,7 +173,15 @@ module snn_core #(
         .rd_en(), .rd_addr(reg_read_addr), .rd_data(reg_read_data)
     );
 
-    wire write_ctrl = reg_write && reg_write_addr == R_CTRL;
+    // which register a write goes to, decoded beside the slave's address register (which
+    // takes s_axi_awaddr every cycle): the machine sees a flag from a register, not a compare
+    reg  write_to_ctrl, write_to_error, write_to_isr;
+    always @(posedge aclk) begin
+        write_to_ctrl  <= {s_axi_awaddr[AXI_ADDR_W-1:2], 2'b00} == R_CTRL;
+        write_to_error <= {s_axi_awaddr[AXI_ADDR_W-1:2], 2'b00} == R_ERROR;
+        write_to_isr   <= {s_axi_awaddr[AXI_ADDR_W-1:2], 2'b00} == R_ISR;
+    end
+    wire write_ctrl = reg_write && write_to_ctrl;
     wire soft_reset = write_ctrl && reg_write_data[2];
     // the streams' and pipelines' flush, from a register for its fan-out: a cycle after a
     // reset or SOFT_RESET, when the command state machine is already idle
@@ -298,6 +306,8 @@ module snn_core #(
     reg  [LAYER_W:0] load_layer;
     reg  [2:0]       load_word;
     reg              load_word_last;       // load_word == 7, a register of its own
+    reg  [7:0]       load_word_at;         // load_word one-hot, for the checks
+    reg              load_layer_later;     // load_layer != 0
     reg  [31:0]      load_weight_total, load_state_total;  // wide enough to see an overflow
     reg  [15:0]      load_prev_n_out;
     // D0's n_in against the n_out before it, also before the slice: the slice holds at
@@ -339,16 +349,13 @@ module snn_core #(
     reg  [6:0] descriptor_errors;
     always @(*) begin
         descriptor_errors = 7'd0;
-        case (load_word)
-            3'd0: begin
-                if (in_checks[C_ZERO_SIZE]) descriptor_errors[E_PARAM] = 1'b1;
-                if (load_layer != 0 && in_checks[C_PREV_DIFFERS]) descriptor_errors[E_PARAM] = 1'b1;
-                if (in_checks[C_TOO_BIG]) descriptor_errors[E_CAPACITY] = 1'b1;
-            end
-            3'd1: if (in_checks[C_FIELD_RANGE]) descriptor_errors[E_PARAM] = 1'b1;
-            3'd2: if (!load_record[D_IZH] && in_checks[C_THRESHOLD_LOW]) descriptor_errors[E_PARAM] = 1'b1;
-            default: ;
-        endcase
+        if (load_word_at[0]) begin
+            if (in_checks[C_ZERO_SIZE]) descriptor_errors[E_PARAM] = 1'b1;
+            if (load_layer_later && in_checks[C_PREV_DIFFERS]) descriptor_errors[E_PARAM] = 1'b1;
+            if (in_checks[C_TOO_BIG]) descriptor_errors[E_CAPACITY] = 1'b1;
+        end
+        if (load_word_at[1] && in_checks[C_FIELD_RANGE]) descriptor_errors[E_PARAM] = 1'b1;
+        if (load_word_at[2] && !load_record[D_IZH] && in_checks[C_THRESHOLD_LOW]) descriptor_errors[E_PARAM] = 1'b1;
         if (load_word_last && load_last_layer && over_capacity) descriptor_errors[E_CAPACITY] = 1'b1;
     end
 
@@ -365,6 +372,8 @@ module snn_core #(
             load_layer        <= 0;
             load_word         <= 3'd0;
             load_word_last    <= 1'b0;
+            load_word_at      <= 8'd1;
+            load_layer_later  <= 1'b0;
             load_weight_total <= 32'd0;
             load_state_total  <= 32'd0;
         end else if (in_load_descriptors) begin
@@ -374,11 +383,13 @@ module snn_core #(
             if (descriptor_take) begin
                 load_word      <= load_word + 1'b1;
                 load_word_last <= (load_word == 3'd6);
+                load_word_at   <= {load_word_at[6:0], load_word_at[7]};
             end
             if (descriptor_take && load_word_last) begin
                 load_weight_total <= weight_total_next;
                 load_state_total  <= state_total_next;
                 load_layer <= load_layer + 1'b1;
+                load_layer_later <= 1'b1;
             end
             case (load_word)
                 3'd0: begin
@@ -672,14 +683,16 @@ module snn_core #(
                     end
                 end
 
-                at[S_RASTER]: if (step_ends) after_step();
+                // the sections' ends as step_ends, push and sample_ends have them in these
+                // states, from registers: the next state waits on no chain of events
+                at[S_RASTER]: if (can_push && raster_last) after_step();
 
-                at[S_COUNTS]: if (push && counts_last) begin
+                at[S_COUNTS]: if (can_push && counts_last) begin
                     if (out_mode[2]) go(S_STATES);
                     else after_sample();
                 end
 
-                at[S_STATES]: if (sample_ends) after_sample();
+                at[S_STATES]: if (can_push && states_last_neuron && states_last_layer) after_sample();
 
                 at[S_DONE]: begin
                     done <= 1'b1;
@@ -695,28 +708,25 @@ module snn_core #(
 
             // register writes come last: they win over the machine in the same cycle
             if (reg_write) begin
-                case (reg_write_addr)
-                    R_CTRL: begin
-                        if (reg_write_data[2]) begin
-                            go(S_IDLE);
-                            errors <= 7'd0; raised <= 7'd0; done <= 1'b0; isr <= 1'b0;
-                            update_drained <= 1'b0;
-                            drain_after <= 1'b0;
-                        end else if (reg_write_data[0] && reg_write_data[1]) begin
-                            errors[E_PARAM] <= 1'b1;
-                        end else if (reg_write_data[0] || reg_write_data[1]) begin
-                            if (busy) begin
-                                errors[E_BUSY_START] <= 1'b1;
-                            end else begin
-                                errors <= 7'd0; done <= 1'b0;
-                                go(S_START);
-                            end
+                if (write_to_ctrl) begin
+                    if (reg_write_data[2]) begin
+                        go(S_IDLE);
+                        errors <= 7'd0; raised <= 7'd0; done <= 1'b0; isr <= 1'b0;
+                        update_drained <= 1'b0;
+                        drain_after <= 1'b0;
+                    end else if (reg_write_data[0] && reg_write_data[1]) begin
+                        errors[E_PARAM] <= 1'b1;
+                    end else if (reg_write_data[0] || reg_write_data[1]) begin
+                        if (busy) begin
+                            errors[E_BUSY_START] <= 1'b1;
+                        end else begin
+                            errors <= 7'd0; done <= 1'b0;
+                            go(S_START);
                         end
                     end
-                    R_ERROR: errors <= (errors | raised) & ~reg_write_data[6:0];
-                    R_ISR:   if (reg_write_data[0]) isr <= 1'b0;
-                    default: ;
-                endcase
+                end
+                if (write_to_error) errors <= (errors | raised) & ~reg_write_data[6:0];
+                if (write_to_isr && reg_write_data[0]) isr <= 1'b0;
             end
         end
         state <= state_next;
