@@ -3,7 +3,7 @@
 Yosys maps ``overlay/rtl`` for the ZU3EG (``tests/rtl/synthesis.py``); the delay model of
 ``tests/rtl/netlist_timing.py`` (UltraScale+ -1, stated there) gives every
 register-to-register path a delay. This is an estimate, not Vivado's timing: no
-placement, no routing. CI runs the same check on a smaller build (``tests/test_timing.py``);
+placement, no routing. CI runs the same check on two smaller builds (``tests/test_timing.py``);
 this script runs the default build, or any other.
 
     python bench/ip_timing.py                        # the default build
