@@ -174,7 +174,7 @@ def table() -> None:
                          mean_std(biased)] + ["" for _ in steps])
         rows.append(["converted (IF)", ""] + [mean_std([m["accuracy"] for m in _at(records, t, "converted")])
                                               for t in steps])
-        rows.append([f"converted + {tuned} epochs fine-tuning", ""]
+        rows.append([f"converted + {tuned} epoch{'' if tuned == 1 else 's'} of fine-tuning", ""]
                     + [mean_std([m["accuracy"] for m in _at(records, t, "finetuned")]) for t in steps])
         if direct:
             rows.append([f"directly trained 4-bit SNN, T = {direct[0][1]['steps'] or 'its default'} "
@@ -210,7 +210,8 @@ def plot(out_dir: Path) -> None:
     for (case, sizes, levels, epochs, tuned), records in groups().items():
         steps = [s["steps"] for s in records[0]["steps"]]
         fig, ax = plt.subplots(figsize=(6, 4))
-        for which, label in (("converted", "converted (IF)"), ("finetuned", f"+ {tuned} epochs fine-tuning")):
+        tuned_label = f"+ {tuned} epoch{'' if tuned == 1 else 's'} of fine-tuning"
+        for which, label in (("converted", "converted (IF)"), ("finetuned", tuned_label)):
             values = [[100 * m["accuracy"] for m in _at(records, t, which)] for t in steps]
             ax.errorbar(steps, [statistics.mean(v) for v in values],
                         yerr=[statistics.stdev(v) if len(v) > 1 else 0 for v in values], marker="o", label=label,

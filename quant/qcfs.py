@@ -9,10 +9,11 @@ computed as ``lambda * floor(clip(x / lambda, 0, 1) * L + 1/2) / L`` (the same v
 with a straight-through gradient for the floor, so ``lambda`` learns through the clip
 and the division. A layer is ``a_l = h_l(W_l a_{l-1})`` with ``a_0`` the input intensities
 in [0, 1] (the rate code's spike probabilities); ``W_l`` is the IP's synapses
-(:func:`~.network.quant_linear`: 4-bit power-of-two weights, **no bias**, because the IP
-has none). The output layer is a QCFS layer too: its accuracy is measured on ``h``, whose
-levels the converted network's spike counts measure (``quant/convert.py``), while training
-feeds its pre-activation to a softmax (:class:`QcfsNet` says why).
+(:func:`~.network.quant_linear`: 4-bit weights in [-7, 7] with a power-of-two scale, **no
+bias**, because the IP has none). The output layer is a QCFS layer too: its accuracy is
+measured on ``h``, whose levels the converted network's spike counts measure
+(``quant/convert.py``), while training feeds its pre-activation to a softmax
+(:class:`QcfsNet` says why).
 """
 from __future__ import annotations
 
