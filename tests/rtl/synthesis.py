@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Optional
 
 from rtl_sim import CORE_SOURCES, ROOT
 
@@ -45,9 +45,10 @@ def yosys_binary() -> str:
     return found
 
 
-def synthesize(parameters: Mapping[str, int], workdir: Path) -> Synthesis:
+def synthesize(parameters: Mapping[str, int], workdir: Path, yosys: Optional[str] = None) -> Synthesis:
     """Synthesize ``snn_core`` with the Verilog ``parameters`` into ``workdir`` (under the
-    repository root); return the netlist and the cell counts. RuntimeError if Yosys fails."""
+    repository root) with the Yosys binary ``yosys`` (default :func:`yosys_binary`); return
+    the netlist and the cell counts. RuntimeError if Yosys fails."""
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     relative = workdir.relative_to(ROOT)
@@ -61,7 +62,7 @@ def synthesize(parameters: Mapping[str, int], workdir: Path) -> Synthesis:
         f"write_json {relative / 'netlist.json'}\n"
     )
     start = time.perf_counter()
-    done = subprocess.run([yosys_binary(), "-q", "-s", str(script.relative_to(ROOT))], cwd=ROOT,
+    done = subprocess.run([yosys or yosys_binary(), "-q", "-s", str(script.relative_to(ROOT))], cwd=ROOT,
                           capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"yosys failed:\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
