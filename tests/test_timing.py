@@ -83,14 +83,9 @@ def fetch_netlist():
     return synthesized(FETCH_BUILD, "timing_fetch")
 
 
-def test_the_estimate_reaches_250_mhz(netlist):
-    worst = netlist.worst_paths(5)
-    report = "\n".join(format_path(path) for path in worst)
-    assert 1000 / worst[0].delay >= REQUIRED_MHZ, f"estimated {1000 / worst[0].delay:.0f} MHz:\n{report}"
-
-
-def test_the_default_build_reaches_250_mhz(default_netlist):
-    worst = default_netlist.worst_paths(5)
+@pytest.mark.parametrize("netlist_name", ["netlist", "default_netlist"])
+def test_every_path_of_the_build_reaches_250_mhz(netlist_name, request):
+    worst = request.getfixturevalue(netlist_name).worst_paths(5)
     report = "\n".join(format_path(path) for path in worst)
     assert 1000 / worst[0].delay >= REQUIRED_MHZ, f"estimated {1000 / worst[0].delay:.0f} MHz:\n{report}"
 
