@@ -3,8 +3,8 @@
 Yosys maps ``overlay/rtl`` for the ZU3EG (``tests/rtl/synthesis.py``); the delay model of
 ``tests/rtl/netlist_timing.py`` (UltraScale+ -1, stated there) gives every
 register-to-register path a delay. This is an estimate, not Vivado's timing: no
-placement, no routing. CI runs the same check on two smaller builds (``tests/test_timing.py``);
-this script runs the default build, or any other.
+placement, no routing. CI runs the same check on the default build and two smaller ones
+(``tests/test_timing.py``); this script runs the default build, or any other.
 
     python bench/ip_timing.py                        # the default build
     python bench/ip_timing.py --param BANKS=8        # another build
