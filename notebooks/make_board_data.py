@@ -110,11 +110,11 @@ def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int],
             print(f"export is not bit-exact: {check.to_dict()}", file=sys.stderr)
             return 1
         checked = f"; bit-exact over {check.n_samples} samples"
-    shipped = run_artifact(artifact, spikes, labels)
+    shipped_accuracy = float(np.mean(whole.predictions[:n_samples] == labels))  # samples run independently
     snn_path, npz_path = out / f"{stem}.snn", out / f"{stem}_test.npz"
     meta = artifact.meta
     artifact = replace(artifact, meta={**meta, "quant_accuracy": whole.accuracy, "test_data": npz_path.name,
-                                       "test_samples": n_samples, "test_accuracy": shipped.accuracy})
+                                       "test_samples": n_samples, "test_accuracy": shipped_accuracy})
 
     out.mkdir(parents=True, exist_ok=True)
     save(artifact, snn_path)
@@ -124,7 +124,7 @@ def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int],
 
     floating = f"float accuracy {meta['float_accuracy']:.2%}, " if "float_accuracy" in meta else ""
     print(f"{floating}4-bit {whole.accuracy:.2%} on the {whole.n_samples} test samples (emulator), "
-          f"{shipped.accuracy:.2%} on the {n_samples} shipped{checked}")
+          f"{shipped_accuracy:.2%} on the {n_samples} shipped{checked}")
     for path in (snn_path, npz_path):
         print(f"wrote {path.name}: {path.stat().st_size} bytes")
     return 0
