@@ -162,6 +162,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.artifact_dir is not None:  # before training, so that a bad folder fails at once
+        args.artifact_dir.mkdir(parents=True, exist_ok=True)
     snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
     for seed in args.seeds:
         start = time.perf_counter()
