@@ -156,7 +156,10 @@ def encode(encoding: Encoding, x: np.ndarray, rng: np.random.Generator) -> np.nd
     [N, C] intensities in [0, 1]; these three do not use ``rng``. ``"rate"``: ``x`` is [N, C] finite intensities in
     [0, 1]; the spikes come from one ``rng.random((T, N, C), dtype=np.float32)``
     call, so they depend only on ``rng``'s state and on the shape: generators made
-    from the same seed give the same spikes.
+    from the same seed give the same spikes. A spike is ``draw < gain * x``; the
+    float32 draws lie on the grid ``k * 2**-24`` (k = 0 .. 2**24 - 1), so a step spikes
+    with probability ``min(ceil(gain * x * 2**24) / 2**24, 1)``: ``gain * x`` rounded
+    up to that grid (for ``gain * x`` in (0, 2**-24], 2**-24 rather than ``gain * x``).
 
     Raises ValueError naming the problem and the expected shape for a wrong number
     of dimensions, a raster with the wrong T, a non-numeric dtype, NaN or infinite
