@@ -21,6 +21,7 @@ import numpy as np
 from . import __version__
 from .cli_convert import add_ann_options, add_parser as add_convert_parser
 from .cli_sweep import add_parser as add_sweep_parser
+from .cli_types import SEED_MAX, int_in
 from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
@@ -30,8 +31,6 @@ from .training.options import TrainOptions, per_data_set
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
 EXIT_MISMATCH = 1
-#: The largest seed: torch's and numpy's generators both take any integer in [0, 2**63 - 1].
-SEED_MAX = 2 ** 63 - 1
 #: Samples that ``verify`` compares at once, unless the working set holds fewer.
 DEFAULT_VERIFY_BATCH = 1024
 
@@ -41,22 +40,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
-
-
-def _int_in(low: int, high: Optional[int] = None) -> Callable[[str], int]:
-    """An argparse type: an integer in [low, high] (no upper limit if ``high`` is None)."""
-    limit = f"in [{low}, {high}]" if high is not None else f">= {low}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer {limit}, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"must be an integer {limit}, got {text!r}")
-        return value
-
-    return parse
 
 
 def _data_name(text: str) -> str:
@@ -75,14 +58,14 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--data-dir", default=None,
                         help="folder with the data set's files (looked at first; then Debian's package folder, "
                              "then a download when online)")
-    parser.add_argument("--data-seed", type=_int_in(0, SEED_MAX), default=DEFAULT_DATA_SEED,
+    parser.add_argument("--data-seed", type=int_in(0, SEED_MAX), default=DEFAULT_DATA_SEED,
                         help=f"fixes the data set and its train/test split (default {DEFAULT_DATA_SEED})")
-    parser.add_argument("--seed", type=_int_in(0, SEED_MAX), default=TrainOptions.seed,
+    parser.add_argument("--seed", type=int_in(0, SEED_MAX), default=TrainOptions.seed,
                         help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
 
 
 def _add_threads_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--threads", type=_int_in(1), default=None,
+    parser.add_argument("--threads", type=int_in(1), default=None,
                         help=f"CPU threads for {what} (default: the libraries' own choice over the cores this "
                              "process is given); the report says how many")
 
@@ -103,7 +86,7 @@ def _add_epoch_options(parser: argparse.ArgumentParser, izhikevich: bool) -> Non
     )
     for flag, what, lif, izh in epochs:
         note = f"; {per_data_set(izh)} with Izhikevich hidden layers" if izhikevich else ""
-        parser.add_argument(flag, type=_int_in(0), default=None,
+        parser.add_argument(flag, type=int_in(0), default=None,
                             help=f"{what} epochs (default: {per_data_set(lif)}{note})")
 
 
@@ -153,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"firing threshold (default {TrainOptions.threshold})")
     p.add_argument("--spike-grad", default=TrainOptions.spike_grad,
                    help=f"surrogate gradient (default {TrainOptions.spike_grad})")
-    p.add_argument("--batch-size", type=_int_in(1), default=TrainOptions.batch_size,
+    p.add_argument("--batch-size", type=int_in(1), default=TrainOptions.batch_size,
                    help=f"samples per minibatch (default {TrainOptions.batch_size})")
     p.add_argument("--lr", type=float, default=None,
                    help=f"float learning rate (default: {per_data_set(lambda d: f'{d.lr:g}')}; "
@@ -202,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "optional labels [N]; pynq-snn encode writes one (a bare name not found here: the one "
                         "shipped with pynq-snn)")
     p.add_argument("--energy-model", default="neuromorphic", help="energy preset (default neuromorphic)")
-    p.add_argument("--batch-size", type=_int_in(1), default=1024,
+    p.add_argument("--batch-size", type=int_in(1), default=1024,
                    help="samples the emulator takes at once (default 1024; fewer where T is long, to keep the "
                         "working set within its bound)")
     p.add_argument("--device", choices=("auto", "board", "emulator"),
@@ -223,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(p, required=False)
     p.add_argument("--encoding", choices=tuple(ENCODINGS), default=None,
                    help="without an artifact: how intensities become spikes (default: the data set's)")
-    p.add_argument("--steps", type=_int_in(1), default=None,
+    p.add_argument("--steps", type=int_in(1), default=None,
                    help="without an artifact: timesteps per sample (default: the data set's)")
     p.add_argument("--out", required=True, help="the .npz file to write (e.g. spikes.npz)")
     p.add_argument("--json", action="store_true")
@@ -246,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole chain on the embedded default data: train, export, run, verify")
     p.add_argument("--data", choices=DATASETS, default=TrainOptions.data,
                    help=f"data set (default {TrainOptions.data})")
-    p.add_argument("--seed", type=_int_in(0, SEED_MAX), default=TrainOptions.seed,
+    p.add_argument("--seed", type=int_in(0, SEED_MAX), default=TrainOptions.seed,
                    help=f"fixes initialization, shuffling and spike-encoding draws (default {TrainOptions.seed})")
     p.add_argument("--out", default="runs/demo", help="folder for model.pt and model.snn (default runs/demo)")
     _add_epoch_options(p, izhikevich=False)

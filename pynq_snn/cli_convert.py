@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import List, Tuple
 
+from .cli_types import int_in
 from .training.ann_options import ANN_KINDS, DEFAULT_LEVELS, QcfsOptions
 from .training.options import TrainOptions, per_data_set
 
@@ -75,11 +76,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "network's checkpoint, which pynq-snn verify finds.",
     )
     p.add_argument("ann", help="ANN checkpoint written by pynq-snn train --ann qcfs")
-    p.add_argument("--steps", type=int, required=True, help="timesteps T per sample of the rate-coded input")
+    p.add_argument("--steps", type=int_in(1), required=True, help="timesteps T per sample of the rate-coded input")
     p.add_argument("--out", required=True, help="artifact to write (e.g. model.snn)")
     p.add_argument("--checkpoint", default=None,
                    help="the converted network's checkpoint (default: --out with the suffix .pt)")
-    p.add_argument("--finetune-epochs", type=int, default=0,
+    p.add_argument("--finetune-epochs", type=int_in(0), default=0,
                    help="epochs of surrogate-gradient 4-bit QAT at --steps after conversion (default 0: none)")
     p.add_argument("--finetune-lr", type=float, default=None,
                    help="fine-tuning's learning rate, annealed to 0 as QAT's "

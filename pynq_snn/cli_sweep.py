@@ -16,6 +16,7 @@ import sys
 from dataclasses import asdict
 from typing import List, Tuple
 
+from .cli_types import SEED_MAX, int_in
 from .host.energy import PRESETS
 from .overlay.core_build import DEFAULT_BUILD
 from .training.data import DATASETS, DEFAULT_DATA_SEED
@@ -43,10 +44,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", choices=DATASETS, default=TrainOptions.data,
                    help=f"data set (default {TrainOptions.data}); the objectives are measured on a validation "
                         "part of its training split, never on the test split")
-    p.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
+    p.add_argument("--data-seed", type=int_in(0, SEED_MAX), default=DEFAULT_DATA_SEED,
                    help=f"fixes the data set, its train/test split and the validation part "
                         f"(default {DEFAULT_DATA_SEED})")
-    p.add_argument("--seed", type=int, default=TrainOptions.seed,
+    p.add_argument("--seed", type=int_in(0, SEED_MAX), default=TrainOptions.seed,
                    help=f"every trial's training seed (initialization, shuffling, encoding draws), and the "
                         f"sampler's (default {TrainOptions.seed})")
     study = p.add_argument_group("study and workers")

@@ -16,6 +16,8 @@ import torch
 
 from pynq_snn.cli import main
 from pynq_snn.overlay.artifact import load, save
+from pynq_snn.training.ann_options import QcfsOptions
+from pynq_snn.training.options import TrainOptions
 
 TINY = ["--data", "digits", "--hidden", "12", "--epochs", "1", "--qat-epochs", "1", "--steps", "6", "--quiet"]
 
@@ -109,6 +111,34 @@ def test_train_warns_before_training_a_network_the_ip_cannot_hold(tmp_path, caps
 ])
 def test_bad_arguments_are_one_line(capsys, argv, message):
     refused(capsys, argv, message)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--data", "digits", "--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
+    (["train", "--data", "digits", "--qat-lr", "nan"], "--qat-lr must be a finite number > 0, got nan"),
+    (["train", "--data", "digits", "--ann", "qcfs", "--lr", "0"], "--lr must be a finite number > 0, got 0.0"),
+    (["sweep", "--data", "digits", "--batch-size", "0"], "--batch-size must be an integer >= 1, got 0"),
+    (["sweep", "--data", "digits", "--qat-lr", "inf"], "--qat-lr must be a finite number > 0, got inf"),
+    (["sweep", "--data", "digits", "--seed", "-1"], "argument --seed: must be an integer in [0,"),
+    (["convert", "ann.pt", "--steps", "0"], "argument --steps: must be an integer >= 1, got '0'"),
+    (["convert", "ann.pt", "--steps", "4", "--finetune-epochs", "-1"], "argument --finetune-epochs: must be an"),
+])
+def test_bad_training_settings_are_refused_before_anything_is_written(tmp_path, capsys, argv, message):
+    """A learning rate, batch size or seed out of range stops the command before it trains, makes a
+    sweep's study database or writes its output."""
+    out = {"train": ["--out", str(tmp_path / "m.pt")], "convert": ["--out", str(tmp_path / "m.snn")],
+           "sweep": ["--storage", f"sqlite:///{tmp_path / 'study.db'}", "--quiet"]}[argv[0]]
+    refused(capsys, argv + out, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda: TrainOptions(lr=-1e-3), lambda: TrainOptions(qat_lr=float("inf")), lambda: TrainOptions(batch_size=0),
+    lambda: QcfsOptions(lr=0.0), lambda: QcfsOptions(batch_size=True),
+])
+def test_options_in_python_refuse_the_same_values(make):
+    with pytest.raises(ValueError, match=r"must be (a finite number > 0|an integer >= 1)"):
+        make()
 
 
 def test_running_a_model_on_a_data_set_of_another_width_names_both(trained, capsys):

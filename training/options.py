@@ -8,6 +8,7 @@ reads them cheaply.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
@@ -69,6 +70,20 @@ DEFAULTS = {
 FILE_DEFAULTS = DataDefaults(hidden=(128,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20))
 
 
+def check_learning_rate(value: Optional[float], flag: str) -> None:
+    """Raise ValueError naming ``flag`` unless ``value`` is ``None`` (the default) or a finite number > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{flag} must be a finite number > 0, got {value!r}")
+
+
+def check_batch_size(value: int, flag: str = "--batch-size") -> None:
+    """Raise ValueError naming ``flag`` unless ``value`` is an integer >= 1 (samples per minibatch)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{flag} must be an integer >= 1, got {value!r}")
+
+
 def per_data_set(value: Callable[[DataDefaults], object]) -> str:
     """A per-data-set default as help text: ``"0.9 for digits, 0.95 for randman"``, or the value all share."""
     shown = {name: str(value(defaults)) for name, defaults in DEFAULTS.items()}
@@ -118,6 +133,11 @@ class TrainOptions:
     beta: Optional[float] = None
     threshold: float = 1.0
     spike_grad: str = "atan"
+
+    def __post_init__(self) -> None:
+        check_learning_rate(self.lr, "--lr")
+        check_learning_rate(self.qat_lr, "--qat-lr")
+        check_batch_size(self.batch_size)
 
     def resolved(self) -> "TrainOptions":
         """A copy with every ``None`` replaced by the data set's default."""
