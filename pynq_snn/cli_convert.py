@@ -28,8 +28,8 @@ def add_ann_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ann", choices=ANN_KINDS, default=None,
                        help="train this ANN instead of an SNN and write its checkpoint for pynq-snn convert: qcfs, "
                             "4-bit weights and no bias as the IP, quantization-clip-floor-shift activations; it takes "
-                            "--data, --data-dir, --data-seed, --seed, --hidden, --epochs (default: float plus QAT "
-                            "epochs of SNN training), --lr and --batch-size")
+                            "--data, --data-dir, --data-seed, --seed, --hidden, --epochs (default: "
+                            f"{per_data_set(lambda d: d.qcfs_epochs())}), --lr and --batch-size")
     group.add_argument("--levels", type=int, default=None,
                        help=f"with --ann qcfs: the activation's levels L (default {DEFAULT_LEVELS})")
 

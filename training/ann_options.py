@@ -1,8 +1,9 @@
 """What ``pynq-snn train --ann qcfs`` takes, and its defaults. Imports no torch.
 
 The data set, its split (``data_seed``), the training seed and the hidden sizes follow
-SNN training's rules and defaults (:mod:`.options`): the same network shape, and by
-default the same number of epochs as SNN training's float warm-up and QAT together.
+SNN training's rules and defaults (:mod:`.options`): the same network shape, and
+by default the data set's ``ann_epochs`` (:class:`~.options.DataDefaults`), else as many
+epochs as SNN training's float warm-up and QAT together.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ ANN_KINDS = ("qcfs",)
 @dataclass
 class QcfsOptions:
     """Training options of a QCFS ANN. ``None`` takes the data set's default
-    (``hidden``; ``epochs``: float warm-up plus QAT epochs of SNN training; ``lr``: its ``ann_lr``)."""
+    (``hidden``; ``epochs``: its ``ann_epochs``, else float warm-up plus QAT epochs of SNN training; ``lr``: its ``ann_lr``)."""
 
     data: str = TrainOptions.data
     data_dir: Optional[str] = None
@@ -43,6 +44,6 @@ class QcfsOptions:
         defaults = defaults_for(self.data)
         values = asdict(self)
         values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
-        values["epochs"] = defaults.float_epochs + defaults.qat_epochs if self.epochs is None else self.epochs
+        values["epochs"] = defaults.qcfs_epochs() if self.epochs is None else self.epochs
         values["lr"] = defaults.ann_lr if self.lr is None else self.lr
         return QcfsOptions(**values)

@@ -28,6 +28,7 @@ class DataDefaults:
         lr, qat_lr: Adam's learning rate of the float warm-up, and the one 4-bit QAT starts
             from (annealed to 0 by a cosine).
         ann_lr: Adam's learning rate of a QCFS ANN (``train --ann qcfs``).
+        ann_epochs: a QCFS ANN's epochs; ``None``: float warm-up plus QAT epochs of SNN training.
         finetune_lr: the learning rate fine-tuning starts from after conversion
             (``convert --finetune-epochs``), annealed to 0 as QAT's; below QAT's, because it
             starts from a network that works (on digits, 2 epochs from 3e-4 gained more at
@@ -43,6 +44,11 @@ class DataDefaults:
     qat_lr: float = 1e-3
     ann_lr: float = 2e-3
     finetune_lr: float = 3e-4
+    ann_epochs: Optional[int] = None
+
+    def qcfs_epochs(self) -> int:
+        """A QCFS ANN's default epochs: ``ann_epochs``, else ``float_epochs + qat_epochs``."""
+        return self.float_epochs + self.qat_epochs if self.ann_epochs is None else self.ann_epochs
 
 
 #: Per data set. Randman's one spike per channel in 100 steps and SHD's speech need the
@@ -56,8 +62,11 @@ class DataDefaults:
 #: a 4-bit weight's step is large against what Adam moves it by at the higher rates. One epoch
 #: fine-tuning a converted network at T = 16 from 3e-4 lost 1.2 points there, from 1e-4 gained 0.7
 #: and from 3e-5 gained 1.9; at T = 4, 1e-4 and 3e-5 gained alike (5.3 and 5.2 points).
-_IMAGES = dict(hidden=(512,), float_epochs=5, qat_epochs=3, izhikevich_epochs=(6, 4), lr=5e-4, qat_lr=2e-4,
-               ann_lr=1e-4, finetune_lr=3e-5)
+#: The 4-bit LIF network gained with the budget over seeds 0-2 (bench/accuracy.py): 86.88% at
+#: 5 float + 3 QAT epochs, 87.99% at 8 + 6, the figure in the README at 10 + 8. The QCFS ANN
+#: keeps 8 epochs, where it reached 87.8% (the README's conversion table).
+_IMAGES = dict(hidden=(512,), float_epochs=10, qat_epochs=8, izhikevich_epochs=(6, 4), lr=5e-4, qat_lr=2e-4,
+               ann_lr=1e-4, finetune_lr=3e-5, ann_epochs=8)
 DEFAULTS = {
     "digits": DataDefaults(hidden=(256,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
     "randman": DataDefaults(hidden=(128,), float_epochs=20, qat_epochs=10, izhikevich_epochs=(30, 20), beta=0.95),
