@@ -54,7 +54,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
     With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
     from pynq_snn.overlay.artifact import save
-    from pynq_snn.pipeline import train
+    from pynq_snn.pipeline import train, training_meta
     from pynq_snn.quant.export import to_artifact
     from pynq_snn.training.options import TrainOptions
     from pynq_snn.verify import compare
@@ -63,7 +63,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
     options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
-    artifact = to_artifact(result.quant_model, result.encoding.to_dict())
+    artifact = to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result))
     if artifact_dir is not None:
         save(artifact, Path(artifact_dir) / f"{case}_seed{seed}.snn")
     report = run_artifact(artifact, spikes, labels)

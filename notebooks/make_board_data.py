@@ -55,33 +55,31 @@ BOARD_DATA = {
 
 def trained(data: str, seed: int):
     """Train ``data``'s board network with seed ``seed``: ``(artifact, dataset, quantized model)``."""
-    from pynq_snn.pipeline import train
+    from pynq_snn.pipeline import train, training_meta
     from pynq_snn.quant.export import to_artifact
     from pynq_snn.training.options import TrainOptions
 
     result = train(TrainOptions(data=data, seed=seed, **BOARD_DATA[data][0]))
-    options = result.options
-    meta = {
-        "data": options.data,
-        "data_seed": options.data_seed,
-        "seed": options.seed,
-        "neuron": options.neuron,
-        "float_epochs": options.float_epochs,
-        "qat_epochs": options.qat_epochs,
-        "float_accuracy": result.float_accuracy,
-    }
-    return to_artifact(result.quant_model, result.encoding.to_dict(), meta), result.dataset, result.quant_model
+    return to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result)), result.dataset, \
+        result.quant_model
 
 
 def exported(path: Path, data: str, seed: int):
-    """The artifact in ``path``, trained on ``data`` with seed ``seed``: ``(artifact, dataset, None)``."""
+    """The artifact in ``path``, trained on ``data`` with seed ``seed``: ``(artifact, dataset, None)``.
+    The data set is split by the ``data_seed`` the artifact records (the default if it records none);
+    an artifact that records another data set or training seed is refused (SystemExit, one line)."""
     from pynq_snn.overlay.artifact import load
     from pynq_snn.training.data import DEFAULT_DATA_SEED, load_dataset
 
     artifact = load(path)
+    for key, wanted in (("data", data), ("seed", seed)):
+        recorded = artifact.meta.get(key, wanted)
+        if recorded != wanted:
+            raise SystemExit(f"{path} records {key} {recorded!r}, not {wanted!r}: pass --{key} {recorded}")
+    data_seed = artifact.meta.get("data_seed", DEFAULT_DATA_SEED)
     neurons = sorted({layer.neuron for layer in artifact.layers})
-    meta = {**artifact.meta, "data": data, "data_seed": DEFAULT_DATA_SEED, "seed": seed, "neuron": ", ".join(neurons)}
-    return replace(artifact, meta=meta), load_dataset(data, DEFAULT_DATA_SEED), None
+    meta = {**artifact.meta, "data": data, "data_seed": data_seed, "seed": seed, "neuron": ", ".join(neurons)}
+    return replace(artifact, meta=meta), load_dataset(data, data_seed), None
 
 
 def write_board_files(artifact, dataset, seed: int, test_samples: Optional[int], out: Path, stem: str,

@@ -114,6 +114,15 @@ def _warn_if_too_big(sizes: List[int], steps: int, warn: Callable[[str], None]) 
              "but export will refuse it")
 
 
+def training_meta(result: TrainResult) -> dict:
+    """What an artifact exported from ``result`` records of its training (its ``meta``): the data
+    set, ``data_seed``, training ``seed``, hidden neuron model, epochs and float test accuracy."""
+    options = result.options
+    return {"data": options.data, "data_seed": options.data_seed, "seed": options.seed, "neuron": options.neuron,
+            "float_epochs": options.float_epochs, "qat_epochs": options.qat_epochs,
+            "float_accuracy": result.float_accuracy}
+
+
 def save_checkpoint(result: TrainResult, path) -> str:
     """Write the quantized model and its provenance; return the file's SHA-256."""
     options = result.options
