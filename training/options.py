@@ -28,11 +28,11 @@ class DataDefaults:
         lr, qat_lr: Adam's learning rate of the float warm-up, and the one 4-bit QAT starts
             from (annealed to 0 by a cosine).
         ann_lr: Adam's learning rate of a QCFS ANN (``train --ann qcfs``).
-        ann_epochs: a QCFS ANN's epochs; ``None``: float warm-up plus QAT epochs of SNN training.
         finetune_lr: the learning rate fine-tuning starts from after conversion
             (``convert --finetune-epochs``), annealed to 0 as QAT's; below QAT's, because it
             starts from a network that works (on digits, 2 epochs from 3e-4 gained more at
             T = 4 and 8 than from 1e-4).
+        ann_epochs: a QCFS ANN's epochs; ``None``: float warm-up plus QAT epochs of SNN training.
     """
 
     hidden: Tuple[int, ...]
@@ -87,10 +87,10 @@ def check_learning_rate(value: Optional[float], flag: str) -> None:
         raise ValueError(f"{flag} must be a finite number > 0, got {value!r}")
 
 
-def check_batch_size(value: int, flag: str = "--batch-size") -> None:
-    """Raise ValueError naming ``flag`` unless ``value`` is an integer >= 1 (samples per minibatch)."""
+def check_batch_size(value: int) -> None:
+    """Raise ValueError naming ``--batch-size`` unless ``value`` is an integer >= 1 (samples per minibatch)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{flag} must be an integer >= 1, got {value!r}")
+        raise ValueError(f"--batch-size must be an integer >= 1, got {value!r}")
 
 
 def per_data_set(value: Callable[[DataDefaults], object]) -> str:
