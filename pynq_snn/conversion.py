@@ -29,7 +29,7 @@ from .quant.qcfs import QcfsNet
 from .training.ann import evaluate_ann, fit_ann, rates
 from .training.ann_options import QcfsOptions
 from .training.data import Dataset, encode_test_split, load_dataset
-from .training.options import check_learning_rate, defaults_for
+from .training.options import check_int_at_least, check_learning_rate, defaults_for
 from .training.trainer import EpochStats, evaluate, fit
 
 ANN_FORMAT = "pynq-snn-qcfs-ann"
@@ -129,8 +129,7 @@ def convert(ann: AnnCheckpoint, steps: int, finetune_epochs: int = 0, lr: Option
     default the data set's ``finetune_lr``; the ANN's batch size and seed) at those steps, on
     ``device`` (the CPU by default); the network returns on the CPU.
     ``dataset`` spares loading the ANN's data set again."""
-    if isinstance(finetune_epochs, bool) or not isinstance(finetune_epochs, int) or finetune_epochs < 0:
-        raise ValueError(f"finetune_epochs must be an integer >= 0, got {finetune_epochs!r}")
+    check_int_at_least(finetune_epochs, 0, "finetune_epochs")
     check_learning_rate(lr, "--finetune-lr")
     dataset = load_data(ann.options, steps) if dataset is None else \
         replace(dataset, encoding=replace(dataset.encoding, steps=int(steps)))

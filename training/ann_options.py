@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import List, Optional
 
 from .data import DEFAULT_DATA_SEED
-from .options import TrainOptions, check_batch_size, check_learning_rate, defaults_for
+from .options import TrainOptions, check_int_at_least, check_learning_rate, defaults_for
 
 #: The QCFS activation's levels unless told otherwise: the converted network is exact for
 #: constant inputs at T = L (``quant/convert.py``).
@@ -37,7 +37,7 @@ class QcfsOptions:
 
     def __post_init__(self) -> None:
         check_learning_rate(self.lr, "--lr")
-        check_batch_size(self.batch_size)
+        check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "QcfsOptions":
         """A copy with every ``None`` replaced by the data set's default."""

@@ -89,10 +89,10 @@ def check_learning_rate(value: Optional[float], flag: str) -> None:
         raise ValueError(f"{flag} must be a finite number > 0, got {value!r}")
 
 
-def check_batch_size(value: int) -> None:
-    """Raise ValueError naming ``--batch-size`` unless ``value`` is an integer >= 1 (samples per minibatch)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"--batch-size must be an integer >= 1, got {value!r}")
+def check_int_at_least(value: int, minimum: int, name: str) -> None:
+    """Raise ValueError naming ``name`` unless ``value`` is a Python int (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def per_data_set(value: Callable[[DataDefaults], object]) -> str:
@@ -148,7 +148,7 @@ class TrainOptions:
     def __post_init__(self) -> None:
         check_learning_rate(self.lr, "--lr")
         check_learning_rate(self.qat_lr, "--qat-lr")
-        check_batch_size(self.batch_size)
+        check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":
         """A copy with every ``None`` replaced by the data set's default."""

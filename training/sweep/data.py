@@ -19,6 +19,7 @@ import numpy as np
 from ...overlay.encoding import Encoding
 from ..data import Split, load_dataset
 from ..data.digits import stratified_split
+from ..options import check_int_at_least
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,9 +51,8 @@ def sweep_data(
     if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, Real) \
             or not 0 < validation_fraction < 1:
         raise ValueError(f"--validation must be a fraction in (0, 1), got {validation_fraction!r}")
-    if train_samples is not None and (isinstance(train_samples, bool) or not isinstance(train_samples, int)
-                                      or train_samples < 1):
-        raise ValueError(f"--train-samples must be an integer >= 1, got {train_samples!r}")
+    if train_samples is not None:
+        check_int_at_least(train_samples, 1, "--train-samples")
     options = {} if steps is None else {"steps": steps}
     if gain != 1.0:
         options["gain"] = gain

@@ -20,6 +20,7 @@ from optuna.trial import TrialState
 from tqdm.auto import tqdm
 
 from ...host.threads import cores_given
+from ..options import check_int_at_least
 from .front import summary, trial_points
 from .spec import SweepSpec
 from .storage import open_storage
@@ -54,12 +55,6 @@ class FrontProgress:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def _positive(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be an integer >= 1, got {value!r}")
-    return value
 
 
 def _ended(index: int, process: multiprocessing.Process) -> Optional[str]:
@@ -109,8 +104,8 @@ def run_sweep(
     A study that already holds some (an earlier run, another machine) is continued.
     ``heartbeat`` is in seconds, at least 1: a trial silent for twice that is failed and retried.
     """
-    _positive(trials, "--trials")
-    _positive(workers, "--workers")
+    check_int_at_least(trials, 1, "--trials")
+    check_int_at_least(workers, 1, "--workers")
     quiet_optuna()
     start = time.perf_counter()
     study = open_sweep(open_storage(storage_url), study_name, spec)

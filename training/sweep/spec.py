@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ...overlay.core_build import DEFAULT_BUILD
 from ..data import DEFAULT_DATA_SEED
-from ..options import DEFAULTS, TrainOptions, check_batch_size, check_learning_rate
+from ..options import DEFAULTS, TrainOptions
 from .data import SweepData, sweep_data
 from .limits import ChipLimits
 from .objectives import Objective, objectives
@@ -88,9 +88,7 @@ class SweepSpec:
     qat_lr: Optional[float] = None
 
     def __post_init__(self) -> None:
-        check_batch_size(self.batch_size)
-        check_learning_rate(self.lr, "--lr")
-        check_learning_rate(self.qat_lr, "--qat-lr")
+        self.base_options()  # TrainOptions checks batch_size, lr and qat_lr, naming their flags
 
     def objectives(self) -> Tuple[Objective, Objective, Objective]:
         """The study's objectives (:func:`~.objectives.objectives` of the energy preset)."""
