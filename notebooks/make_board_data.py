@@ -145,7 +145,10 @@ def main(argv=None) -> int:
     if args.artifact is None:
         artifact, dataset, model = trained(args.data, args.seed)
     else:
-        artifact, dataset, model = exported(args.artifact, args.data, args.seed)
+        try:
+            artifact, dataset, model = exported(args.artifact, args.data, args.seed)
+        except (OSError, ValueError) as unreadable:  # a missing file, or the loader's ArtifactError
+            parser.error(f"--artifact: {unreadable}")
     return write_board_files(artifact, dataset, args.seed, args.test_samples or test_samples, args.out, stem, model)
 
 

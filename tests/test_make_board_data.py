@@ -41,3 +41,20 @@ def test_the_split_follows_the_data_seed_the_artifact_records(make_board_data, t
 def test_an_artifact_of_another_seed_or_data_set_is_refused(make_board_data, tmp_path, meta, data, seed, message):
     with pytest.raises(SystemExit, match=message):
         make_board_data.exported(_with_meta(tmp_path, **meta), data, seed)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "file not found"),
+    (b"not an artifact", "--artifact: "),
+])
+def test_a_missing_or_corrupt_artifact_is_one_line_and_writes_nothing(make_board_data, tmp_path, capsys,
+                                                                       content, message):
+    path, out = tmp_path / "net.snn", tmp_path / "out"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SystemExit) as stopped:
+        make_board_data.main(["--data", "digits", "--artifact", str(path), "--out", str(out)])
+    assert stopped.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert message in lines[-1] and "Traceback" not in "\n".join(lines)
+    assert not out.exists()
