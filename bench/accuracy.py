@@ -6,12 +6,15 @@
     python bench/accuracy.py run fashion-mnist-izh --seeds 0 1 2    # 4-bit normalized Izhikevich, LIF output
     python bench/accuracy.py table                                  # mean +- std per case, for the README
 
-A run trains with the toolkit's defaults (``training/options.py``) unless ``--epochs`` and
-``--qat-epochs`` say otherwise, exports the 4-bit network, runs it on the emulator and
-verifies it against the quantized torch model over the whole test split. With
+A run trains with the toolkit's defaults (``training/options.py``) unless ``--epochs``,
+``--qat-epochs`` and ``--weight-decay`` say otherwise, exports the 4-bit network, runs it on the emulator and
+verifies it against the quantized torch model over the whole test split. Its "float"
+is the float warm-up's network, trained for the float epochs at a constant rate; "float,
+same budget" trains that network on, unquantized, for the QAT epochs with QAT's annealed
+rate, so it has had what the 4-bit network had but the quantization. With
 ``--snntorch`` (the default for the Fashion-MNIST LIF case) the same run also trains a
 plain snnTorch network (``nn.Linear`` + ``snn.Leaky``) of the same shape for the same
-number of epochs (float + QAT) on the same inputs. ``--threads`` sets torch's threads
+number of epochs (float + QAT) on the same inputs, with the same weight decay. ``--threads`` sets torch's threads
 (recorded): on a machine shared with other work one thread runs several times faster
 than one per core, whose threads spin waiting for each other. Each file, under
 ``bench/results/accuracy/``, records its command, the git commit, the options, the
@@ -20,6 +23,7 @@ accuracies, seconds per epoch and the process's peak memory.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import resource
 import statistics
@@ -49,7 +53,8 @@ SOURCES = ("training", "quant", "pynq_snn", "overlay/encoding.py", "overlay/emul
 VERIFY_CHUNK = 1000
 
 
-def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None) -> dict:
+def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None,
+             weight_decay=None) -> dict:
     """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
     With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
@@ -60,7 +65,8 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
     from pynq_snn.verify import compare
 
     source = commit(SOURCES)  # before training: the code that runs, not what the tree holds when it ends
-    options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs)
+    options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs,
+                           weight_decay=weight_decay)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
     artifact = to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result))
@@ -80,14 +86,29 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
         "float_epoch_s": statistics.mean(e.seconds for e in result.float_history),
         "qat_epoch_s": statistics.mean(e.seconds for e in result.qat_history),
     }
+    record["float_same_budget_accuracy"] = float_same_budget(result)
     if snntorch_too:
         record.update(plain_snntorch(result))
     record["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     return record
 
 
+def float_same_budget(result) -> float:
+    """Test accuracy of the float warm-up's network trained on as QAT trains the 4-bit one (its epochs,
+    annealed learning rate and weight decay), but unquantized: the float network of the same budget."""
+    from pynq_snn.training.trainer import evaluate, fit
+
+    options = result.options
+    model = copy.deepcopy(result.float_model)
+    fit(model, result.dataset.train, result.encoding, options.qat_epochs, np.random.default_rng([options.seed, 1]),
+        lr=options.qat_lr, batch_size=options.batch_size, anneal=True, weight_decay=options.weight_decay,
+        desc="float, QAT's schedule")
+    return evaluate(model, result.test_spikes, result.dataset.test.y)
+
+
 def plain_snntorch(result) -> dict:
-    """Plain snnTorch of the same shape, trained for float + QAT epochs at the float learning rate."""
+    """Plain snnTorch of the same shape, trained for float + QAT epochs at the float learning rate
+    and the same weight decay."""
     from spine import PlainSnnTorch
 
     from pynq_snn.training.trainer import evaluate, fit
@@ -96,9 +117,21 @@ def plain_snntorch(result) -> dict:
     torch.manual_seed(options.seed)
     model = PlainSnnTorch(result.quant_model.config.sizes, options.beta, options.threshold)
     history = fit(model, result.dataset.train, result.encoding, options.float_epochs + options.qat_epochs,
-                  np.random.default_rng(options.seed), lr=options.lr, batch_size=options.batch_size, desc="snnTorch")
+                  np.random.default_rng(options.seed), lr=options.lr, batch_size=options.batch_size, desc="snnTorch",
+                  weight_decay=options.weight_decay)
     return {"snntorch_accuracy": evaluate(model, result.test_spikes, result.dataset.test.y),
             "snntorch_epoch_s": statistics.mean(e.seconds for e in history)}
+
+
+def decay_of(options: dict) -> float:
+    """A result's weight decay; results from before the option trained without (0)."""
+    return options.get("weight_decay", 0.0)
+
+
+def result_name(case: str, options: dict, seed: int) -> str:
+    """``<case>_e<float>-<QAT>[_wd<decay>]_seed<seed>.json``: one file per case, budget and seed."""
+    decay = f"_wd{decay_of(options):g}" if decay_of(options) else ""
+    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}_seed{seed}.json"
 
 
 def mean_std(values) -> str:
@@ -115,17 +148,19 @@ def table() -> None:
         record = json.loads(path.read_text())
         o = record["options"]
         key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
-               o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"])
+               o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"], decay_of(o))
         groups[key].append(record)
     rows = []
-    for (case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr), records in sorted(groups.items()):
+    for (case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay), records in sorted(groups.items()):
         records.sort(key=lambda r: r["seed"])
         snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
         snntorch_seeds = [str(r["seed"]) for r in records if "snntorch_accuracy" in r]
+        same_budget = [r["float_same_budget_accuracy"] for r in records if "float_same_budget_accuracy" in r]
         rows.append([
             case, sizes, neuron if neuron == output else f"{neuron}, {output} output",
-            f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g})",
+            f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g}" + (f"; weight decay {decay:g})" if decay else ")"),
             ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
+            "-" if not same_budget else mean_std(same_budget),
             mean_std([r["quant_accuracy"] for r in records]),
             f"{min(r['quant_accuracy'] for r in records):.2%}",
             mean_std([r["emulator_accuracy"] for r in records]), sum(r["verify_mismatches"] for r in records),
@@ -137,7 +172,7 @@ def table() -> None:
             f"{max(r['peak_rss_mib'] for r in records):.0f}",
         ])
     print_table("Accuracy over training seeds (test split, mean ± std)",
-                ["data", "network", "neurons", "epochs (float + QAT) and learning rates", "seeds", "float", "4-bit QAT", "4-bit worst seed",
+                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay", "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
                  "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
                  "QAT / snnTorch epoch", "peak memory (MiB)"], rows)
 
@@ -150,6 +185,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", required=True)
     p.add_argument("--epochs", type=int, default=None, help="float epochs (default: the data set's)")
     p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: the data set's)")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="AdamW's decay of the synaptic weights (default: the data set's)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -169,8 +206,9 @@ def main() -> None:
     snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
     for seed in args.seeds:
         start = time.perf_counter()
-        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir)
-        path = RESULTS / f"{args.case}_e{record['options']['float_epochs']}-{record['options']['qat_epochs']}_seed{seed}.json"
+        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir,
+                          args.weight_decay)
+        path = RESULTS / result_name(args.case, record["options"], seed)
         path.write_text(json.dumps(record, indent=1) + "\n")
         print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "
               f"{record['verify_mismatches']} mismatches, {time.perf_counter() - start:.0f} s -> {path.name}",

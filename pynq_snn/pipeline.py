@@ -83,7 +83,8 @@ def train(options: TrainOptions, progress: bool = True, warn: Optional[Callable[
     rng = np.random.default_rng(options.seed)
     device = torch.device("cpu") if device is None else device
     float_model = SpikingMLP(config).to(device)
-    common = dict(split=dataset.train, encoding=dataset.encoding, rng=rng, batch_size=options.batch_size, progress=progress)
+    common = dict(split=dataset.train, encoding=dataset.encoding, rng=rng, batch_size=options.batch_size,
+                  weight_decay=options.weight_decay, progress=progress)
     float_history = fit(float_model, epochs=options.float_epochs, lr=options.lr, desc="float", **common)
     quant_model = QuantSpikingMLP.from_float(float_model).to(device)
     qat_history = fit(quant_model, epochs=options.qat_epochs, lr=options.qat_lr, desc="4-bit QAT", anneal=True,
@@ -210,6 +211,14 @@ def _check_keys(value: Any, expected, where: str) -> dict:
     return value
 
 
+def _with_weight_decay(options: Any) -> Any:
+    """``options`` of a checkpoint written before ``weight_decay`` was an option, as trained: without
+    (0); anything else as it is."""
+    if isinstance(options, dict) and "weight_decay" not in options:
+        return {**options, "weight_decay": 0.0}
+    return options
+
+
 def load_checkpoint(path) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint` (tensors only, no pickled code).
 
@@ -231,8 +240,8 @@ def load_checkpoint(path) -> Checkpoint:
             model = network_from_specs(payload["layers"])
         options = None
         if payload["options"] is not None:
-            options = TrainOptions(**_check_keys(payload["options"], [f.name for f in fields(TrainOptions)],
-                                                 f"{path}: options"))
+            options = TrainOptions(**_check_keys(_with_weight_decay(payload["options"]),
+                                                 [f.name for f in fields(TrainOptions)], f"{path}: options"))
             defaults_for(options.data)
         if "data" in payload["meta"]:
             defaults_for(payload["meta"]["data"])

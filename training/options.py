@@ -33,6 +33,10 @@ class DataDefaults:
             starts from a network that works (on digits, 2 epochs from 3e-4 gained more at
             T = 4 and 8 than from 1e-4).
         ann_epochs: a QCFS ANN's epochs; ``None``: float warm-up plus QAT epochs of SNN training.
+        weight_decay: AdamW's decoupled decay of the synaptic weights, in both training phases
+            (``training/trainer.py``); 0 is plain Adam.
+        izhikevich_weight_decay: the same when the hidden layers are Izhikevich neurons, whose
+            defaults were measured apart.
     """
 
     hidden: Tuple[int, ...]
@@ -45,6 +49,8 @@ class DataDefaults:
     ann_lr: float = 2e-3
     finetune_lr: float = 3e-4
     ann_epochs: Optional[int] = None
+    weight_decay: float = 0.0
+    izhikevich_weight_decay: float = 0.0
 
     def qcfs_epochs(self) -> int:
         """A QCFS ANN's default epochs: ``ann_epochs``, else ``float_epochs + qat_epochs``."""
@@ -89,6 +95,15 @@ def check_learning_rate(value: Optional[float], flag: str) -> None:
         raise ValueError(f"{flag} must be a finite number > 0, got {value!r}")
 
 
+def check_weight_decay(value: Optional[float]) -> None:
+    """Raise ValueError naming ``--weight-decay`` unless ``value`` is ``None`` (the default) or a
+    finite number >= 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"--weight-decay must be a finite number >= 0, got {value!r}")
+
+
 def check_int_at_least(value: int, minimum: int, name: str) -> None:
     """Raise ValueError naming ``name`` unless ``value`` is a Python int (not a bool) >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -101,6 +116,13 @@ def per_data_set(value: Callable[[DataDefaults], object]) -> str:
     if len(set(shown.values())) == 1:
         return next(iter(shown.values()))
     return ", ".join(f"{text} for {name}" for name, text in shown.items())
+
+
+def weight_decay_help() -> str:
+    """``--weight-decay``'s help: what it does and its defaults per data set and hidden neuron model."""
+    return ("AdamW's decoupled decay of the synaptic weights in both training phases, 0 for plain Adam "
+            f"(default: {per_data_set(lambda d: f'{d.weight_decay:g}')}; "
+            f"{per_data_set(lambda d: f'{d.izhikevich_weight_decay:g}')} with Izhikevich hidden layers)")
 
 
 def defaults_for(data: str) -> DataDefaults:
@@ -140,6 +162,7 @@ class TrainOptions:
     steps: Optional[int] = None
     lr: Optional[float] = None
     qat_lr: Optional[float] = None
+    weight_decay: Optional[float] = None
     batch_size: int = 64
     beta: Optional[float] = None
     threshold: float = 1.0
@@ -148,14 +171,15 @@ class TrainOptions:
     def __post_init__(self) -> None:
         check_learning_rate(self.lr, "--lr")
         check_learning_rate(self.qat_lr, "--qat-lr")
+        check_weight_decay(self.weight_decay)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":
         """A copy with every ``None`` replaced by the data set's default."""
         defaults = defaults_for(self.data)
-        float_epochs, qat_epochs = defaults.float_epochs, defaults.qat_epochs
+        float_epochs, qat_epochs, weight_decay = defaults.float_epochs, defaults.qat_epochs, defaults.weight_decay
         if self.neuron != "lif":
-            float_epochs, qat_epochs = defaults.izhikevich_epochs
+            (float_epochs, qat_epochs), weight_decay = defaults.izhikevich_epochs, defaults.izhikevich_weight_decay
         values = asdict(self)
         values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
         values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs
@@ -163,4 +187,5 @@ class TrainOptions:
         values["beta"] = defaults.beta if self.beta is None else self.beta
         values["lr"] = defaults.lr if self.lr is None else self.lr
         values["qat_lr"] = defaults.qat_lr if self.qat_lr is None else self.qat_lr
+        values["weight_decay"] = weight_decay if self.weight_decay is None else self.weight_decay
         return TrainOptions(**values)

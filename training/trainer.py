@@ -8,6 +8,11 @@ cosine over the ``E`` epochs, set once per epoch: ``lr_e = lr * (1 + cos(pi * e 
 for epoch ``e = 0..E-1`` (``torch.optim.lr_scheduler.CosineAnnealingLR``), so that the
 weights settle at the end instead of ending wherever a full step left them; without, it
 stays ``lr``.
+With ``weight_decay`` = ``lambda`` > 0 the optimizer is AdamW (decoupled weight decay,
+Loshchilov & Hutter): before each Adam step every synaptic weight shrinks by
+``w <- w * (1 - lr_t * lambda)``, pulling the large weights that set a layer's power-of-two
+4-bit step (``quant/network.py``) back towards the rest; neuron parameters do not decay.
+At ``lambda = 0`` the step is Adam's, bit for bit.
 Inputs are encoded afresh for every epoch from one numpy generator, so a seed fixes
 initialization, shuffling and every encoding draw. Each minibatch is encoded when it
 is trained on (:func:`~pynq_snn.overlay.encoding.encode_batches`: the same spikes as
@@ -68,12 +73,14 @@ def fit(
     desc: str = "train",
     progress: bool = True,
     anneal: bool = False,
+    weight_decay: float = 0.0,
 ) -> List[EpochStats]:
     """Train ``model`` with Adam for ``epochs`` passes over ``split``, the learning rate annealed
-    to 0 if ``anneal`` (module docstring); one :class:`EpochStats` per epoch."""
+    to 0 if ``anneal`` and the synaptic weights decayed by ``weight_decay`` (module docstring);
+    one :class:`EpochStats` per epoch."""
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = adam(model, lr, weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1)) if anneal else None
     device = model_device(model)
     labels = torch.as_tensor(split.y, dtype=torch.long).to(device)
@@ -107,6 +114,15 @@ def fit(
             print(f"{title}: loss {stats.loss:.4f}, train accuracy {stats.train_accuracy:.2%}, "
                   f"{stats.seconds:.1f} s", file=sys.stderr, flush=True)
     return history
+
+
+def adam(model: nn.Module, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """AdamW over ``model``'s parameters at ``lr``: its synaptic weights (the matrices, ``dim >= 2``)
+    decay by ``weight_decay``, its neuron parameters (scalars and vectors) not at all."""
+    weights = [p for p in model.parameters() if p.dim() >= 2]
+    others = [p for p in model.parameters() if p.dim() < 2]
+    groups = [{"params": weights, "weight_decay": weight_decay}, {"params": others, "weight_decay": 0.0}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
 
 
 def _is_terminal() -> bool:

@@ -49,7 +49,8 @@ def run_trial(config: TrialConfig, spec: SweepSpec, meta: dict, device: str = "c
     network = NetworkConfig.from_options(options, config.sizes(data.n_inputs, data.n_classes))
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
-    common = dict(split=data.fit, encoding=encoding, rng=rng, batch_size=options.batch_size, progress=False)
+    common = dict(split=data.fit, encoding=encoding, rng=rng, batch_size=options.batch_size,
+                  weight_decay=options.weight_decay, progress=False)
     float_model = SpikingMLP(network).to(device)
     fit(float_model, epochs=options.float_epochs, lr=options.lr, **common)
     quant_model = QuantSpikingMLP.from_float(float_model).to(device)
