@@ -73,8 +73,13 @@ class DataDefaults:
 #: 10 + 8, so 8 + 6; normalized Izhikevich hidden neurons 85.08% at 6 + 4, 87.25% at 12 + 8
 #: (seeds 0, 1) and the README's figure at 12 + 12. The QCFS ANN keeps 8 epochs, where it
 #: reached 87.8% (the README's conversion table).
+#: Weight decay 0.1 (LIF), chosen on a validation split (the last 10,000 training images held out,
+#: the 4-bit LIF network at 8 + 6 epochs trained on the other 50,000, seeds 3, 4, 5): 4-bit
+#: 88.87% without, 89.00% at 0.1, 88.72% at 0.3; the float warm-up 87.28%, 87.86% and 87.47%.
+#: The 4-bit gain is within the seeds' spread; the float warm-up's is larger. Izhikevich hidden
+#: layers keep their measured defaults, without.
 _IMAGES = dict(hidden=(512,), float_epochs=8, qat_epochs=6, izhikevich_epochs=(12, 12), lr=5e-4, qat_lr=2e-4,
-               ann_lr=1e-4, finetune_lr=3e-5, ann_epochs=8)
+               ann_lr=1e-4, finetune_lr=3e-5, ann_epochs=8, weight_decay=0.1)
 DEFAULTS = {
     "digits": DataDefaults(hidden=(256,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
     "randman": DataDefaults(hidden=(128,), float_epochs=20, qat_epochs=10, izhikevich_epochs=(30, 20), beta=0.95),
