@@ -7,7 +7,7 @@
     python bench/accuracy.py table                                  # mean +- std per case, for the README
 
 A run trains with the toolkit's defaults (``training/options.py``) unless ``--epochs``,
-``--qat-epochs`` and ``--weight-decay`` say otherwise, exports the 4-bit network, runs it on the emulator and
+``--qat-epochs``, ``--weight-decay`` and ``--scale-percentile`` say otherwise, exports the 4-bit network, runs it on the emulator and
 verifies it against the quantized torch model over the whole test split. Its "float"
 is the float warm-up's network, trained for the float epochs at a constant rate; "float,
 same budget" trains that network on, unquantized, for the QAT epochs with QAT's annealed
@@ -54,7 +54,7 @@ VERIFY_CHUNK = 1000
 
 
 def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None,
-             weight_decay=None) -> dict:
+             weight_decay=None, scale_percentile=None) -> dict:
     """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
     With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
@@ -66,7 +66,7 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
 
     source = commit(SOURCES)  # before training: the code that runs, not what the tree holds when it ends
     options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs,
-                           weight_decay=weight_decay)
+                           weight_decay=weight_decay, scale_percentile=scale_percentile)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
     artifact = to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result))
@@ -128,10 +128,17 @@ def decay_of(options: dict) -> float:
     return options.get("weight_decay", 0.0)
 
 
+def percentile_of(options: dict) -> float:
+    """A result's weight-scale percentile; results from before the option used the largest weight (100)."""
+    return options.get("scale_percentile", 100.0)
+
+
 def result_name(case: str, options: dict, seed: int) -> str:
-    """``<case>_e<float>-<QAT>[_wd<decay>]_seed<seed>.json``: one file per case, budget and seed."""
+    """``<case>_e<float>-<QAT>[_wd<decay>][_p<percentile>]_seed<seed>.json``: one file per case, budget,
+    weight decay, weight-scale percentile and seed."""
     decay = f"_wd{decay_of(options):g}" if decay_of(options) else ""
-    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}_seed{seed}.json"
+    percentile = f"_p{percentile_of(options):g}" if percentile_of(options) != 100 else ""
+    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}{percentile}_seed{seed}.json"
 
 
 def mean_std(values) -> str:
@@ -148,17 +155,20 @@ def table() -> None:
         record = json.loads(path.read_text())
         o = record["options"]
         key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
-               o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"], decay_of(o))
+               o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"], decay_of(o),
+               percentile_of(o))
         groups[key].append(record)
     rows = []
-    for (case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay), records in sorted(groups.items()):
+    for key, records in sorted(groups.items()):
+        case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay, percentile = key
         records.sort(key=lambda r: r["seed"])
         snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
         snntorch_seeds = [str(r["seed"]) for r in records if "snntorch_accuracy" in r]
         same_budget = [r["float_same_budget_accuracy"] for r in records if "float_same_budget_accuracy" in r]
         rows.append([
             case, sizes, neuron if neuron == output else f"{neuron}, {output} output",
-            f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g}" + (f"; weight decay {decay:g})" if decay else ")"),
+            f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g}" + (f"; weight decay {decay:g}" if decay else "")
+            + (f"; scale at percentile {percentile:g}" if percentile != 100 else "") + ")",
             ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
             "-" if not same_budget else mean_std(same_budget),
             mean_std([r["quant_accuracy"] for r in records]),
@@ -172,7 +182,7 @@ def table() -> None:
             f"{max(r['peak_rss_mib'] for r in records):.0f}",
         ])
     print_table("Accuracy over training seeds (test split, mean ± std)",
-                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay", "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
+                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay, weight scale", "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
                  "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
                  "QAT / snnTorch epoch", "peak memory (MiB)"], rows)
 
@@ -187,6 +197,8 @@ def main() -> None:
     p.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default: the data set's)")
     p.add_argument("--weight-decay", type=float, default=None,
                    help="AdamW's decay of the synaptic weights (default: the data set's)")
+    p.add_argument("--scale-percentile", type=float, default=None,
+                   help="percentile of |w| that sets each layer's 4-bit scale (default: the data set's)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -207,7 +219,7 @@ def main() -> None:
     for seed in args.seeds:
         start = time.perf_counter()
         record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir,
-                          args.weight_decay)
+                          args.weight_decay, args.scale_percentile)
         path = RESULTS / result_name(args.case, record["options"], seed)
         path.write_text(json.dumps(record, indent=1) + "\n")
         print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "

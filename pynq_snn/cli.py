@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qat-lr", type=float, default=None,
                    help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     p.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
+    p.add_argument("--scale-percentile", type=float, default=None,
+                   help="percentile of |w| that sets each layer's power-of-two 4-bit scale, in [90, 100]; the "
+                        "weights above 7 steps clip (default: "
+                        f"{per_data_set(lambda d: f'{d.scale_percentile:g}')}; 100, the largest weight, "
+                        "with Izhikevich hidden layers)")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
@@ -255,7 +260,7 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         output_neuron=args.output_neuron, preset=args.preset,
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
-        weight_decay=args.weight_decay, batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
+        weight_decay=args.weight_decay, scale_percentile=args.scale_percentile, batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
     )
 
 

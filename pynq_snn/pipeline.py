@@ -211,12 +211,16 @@ def _check_keys(value: Any, expected, where: str) -> dict:
     return value
 
 
-def _with_weight_decay(options: Any) -> Any:
-    """``options`` of a checkpoint written before ``weight_decay`` was an option, as trained: without
-    (0); anything else as it is."""
-    if isinstance(options, dict) and "weight_decay" not in options:
-        return {**options, "weight_decay": 0.0}
-    return options
+#: Settings added after checkpoint version 3, and the value that a checkpoint written before
+#: them trained with: no weight decay, the scale of the largest weight.
+LATER_OPTIONS = {"weight_decay": 0.0, "scale_percentile": 100.0}
+LATER_NETWORK = {"scale_percentile": 100.0}
+
+
+def _with_later(values: Any, later: dict) -> Any:
+    """``values`` from a checkpoint with the ``later`` settings it lacks added (as it was trained);
+    anything that is not a dict as it is."""
+    return {**later, **values} if isinstance(values, dict) else values
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -234,13 +238,14 @@ def load_checkpoint(path) -> Checkpoint:
             raise ValueError(f"{path}: {name} must be a dict, got {type(payload[name]).__name__}")
     try:
         if payload["network"] is not None:
-            network = _check_keys(payload["network"], [f.name for f in fields(NetworkConfig)], f"{path}: network")
+            network = _check_keys(_with_later(payload["network"], LATER_NETWORK), [f.name for f in fields(NetworkConfig)],
+                                  f"{path}: network")
             model = QuantSpikingMLP(NetworkConfig(**network))
         else:
             model = network_from_specs(payload["layers"])
         options = None
         if payload["options"] is not None:
-            options = TrainOptions(**_check_keys(_with_weight_decay(payload["options"]),
+            options = TrainOptions(**_check_keys(_with_later(payload["options"], LATER_OPTIONS),
                                                  [f.name for f in fields(TrainOptions)], f"{path}: options"))
             defaults_for(options.data)
         if "data" in payload["meta"]:

@@ -1,7 +1,9 @@
 """The quantized network: Brevitas 4-bit weights and the contract's integer neurons.
 
 Each layer is a Brevitas ``QuantLinear`` (4-bit narrow-range weights in [-7, 7],
-power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias)
+power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias; the scale
+is ``2**ceil(log2(m / 7))`` for ``m`` the largest ``|w|``, or with ``scale_percentile`` q < 100
+the q-th percentile of ``|w|``, the weights above ``7 * 2**-e`` clipped to it)
 followed by a quantized neuron (:class:`~.qlif.QuantLIF`,
 :class:`~.qizhikevich.QuantIzhikevich`) with the float neuron's call shape. The
 current ``I * 2**-e`` of Brevitas's quantized weights is moved into state LSBs by
@@ -15,6 +17,7 @@ from typing import Dict, Mapping, Tuple, Type
 import snntorch as snn
 import torch
 from brevitas.nn import QuantLinear
+from brevitas.inject.enum import StatsOp
 from brevitas.quant import Int8WeightPerTensorFixedPoint
 from brevitas.quant_tensor import QuantTensor
 from torch import nn
@@ -40,11 +43,19 @@ def quant_neuron(neuron: nn.Module) -> nn.Module:
     raise ValueError(f"no quantized twin of {type(neuron).__name__}: the IP runs {names}")
 
 
-def quant_linear(n_in: int, n_out: int) -> QuantLinear:
+def quant_linear(n_in: int, n_out: int, scale_percentile: float = 100.0) -> QuantLinear:
     """The IP's synapses in Brevitas: 4-bit narrow-range weights in [-7, 7] with a power-of-two
-    scale ``2**-e`` per layer (``Int8WeightPerTensorFixedPoint``), and no bias (the IP has none)."""
-    return QuantLinear(n_in, n_out, bias=False, weight_quant=Int8WeightPerTensorFixedPoint,
-                       weight_bit_width=formats.WEIGHT_BITS)
+    scale ``2**-e`` per layer (``Int8WeightPerTensorFixedPoint``), and no bias (the IP has none).
+
+    The scale is the smallest power of two that puts the ``scale_percentile``-th percentile of
+    ``|w|`` within 7 steps: at 100 (the default) the largest weight, so nothing clips; below, the
+    few largest weights clip to ``±7`` steps and the rest get finer ones. With the largest weight
+    a fraction of a step above a power of two, the maximum leaves a layer using half the levels
+    (the 784-512-10 Fashion-MNIST network's hidden weights were 53% zero and 41% ±1 at 100)."""
+    quant = Int8WeightPerTensorFixedPoint
+    if scale_percentile < 100:
+        quant = quant.let(scaling_stats_op=StatsOp.PERCENTILE, high_percentile_q=scale_percentile)
+    return QuantLinear(n_in, n_out, bias=False, weight_quant=quant, weight_bit_width=formats.WEIGHT_BITS)
 
 
 class QuantSpikingLinear(nn.Module):
@@ -55,11 +66,13 @@ class QuantSpikingLinear(nn.Module):
         neuron: a quantized neuron (``QuantLIF``, ``QuantIzhikevich``).
         gain_shift: the synaptic current is ``2**gain_shift`` times the weighted input
             sum (``NeuronKind.gain_shift``); it folds into the weight shift on export.
+        scale_percentile: the percentile of ``|w|`` that sets the weights' scale (:func:`quant_linear`).
     """
 
-    def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0):
+    def __init__(self, n_in: int, n_out: int, neuron: nn.Module, gain_shift: int = 0,
+                 scale_percentile: float = 100.0):
         super().__init__()
-        self.linear = quant_linear(n_in, n_out)
+        self.linear = quant_linear(n_in, n_out, scale_percentile)
         self.neuron = neuron
         self.gain_shift = gain_shift
 
@@ -112,7 +125,8 @@ class QuantSpikingMLP(QuantSpikingNetwork):
     def __init__(self, config: NetworkConfig):
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         super().__init__([
-            QuantSpikingLinear(n_in, n_out, quant_neuron(kind.neuron(config)), kind.gain_shift)
+            QuantSpikingLinear(n_in, n_out, quant_neuron(kind.neuron(config)), kind.gain_shift,
+                               config.scale_percentile)
             for n_in, n_out, kind in shapes
         ])
         self.config = config

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .neurons import NeuronKind, neuron_kind
-from .options import DataDefaults, TrainOptions
+from .options import DataDefaults, TrainOptions, check_scale_percentile
 
 
 @dataclass
@@ -30,6 +30,7 @@ class NetworkConfig:
     unless ``output_neuron`` names another one for the last layer. LIF layers use
     ``beta`` (leak per step) and ``threshold`` (in units of the synaptic current);
     Izhikevich layers use the named ``preset``, trained too if ``learn_params``.
+    ``scale_percentile`` sets the 4-bit twin's weight scales (``quant/network.py``).
     The defaults are ``pynq-snn train``'s (``training/options.py``).
     """
 
@@ -41,8 +42,10 @@ class NetworkConfig:
     output_neuron: Optional[str] = TrainOptions.output_neuron
     preset: str = TrainOptions.preset
     learn_params: bool = TrainOptions.learn_params
+    scale_percentile: float = 100.0
 
     def __post_init__(self):
+        check_scale_percentile(self.scale_percentile)
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
         for name in (self.neuron, self.output_neuron or self.neuron):
@@ -56,7 +59,8 @@ class NetworkConfig:
         """The network ``options`` describe (resolved: no ``None`` left) with topology ``sizes``."""
         return cls(sizes=list(sizes), neuron=options.neuron, output_neuron=options.output_neuron,
                    preset=options.preset, learn_params=options.learn_params, beta=options.beta,
-                   threshold=options.threshold, spike_grad=options.spike_grad)
+                   threshold=options.threshold, spike_grad=options.spike_grad,
+                   scale_percentile=options.scale_percentile)
 
     def layer_neurons(self) -> List[NeuronKind]:
         """The neuron model of each layer, first to last."""

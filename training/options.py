@@ -37,6 +37,9 @@ class DataDefaults:
             (``training/trainer.py``); 0 is plain Adam.
         izhikevich_weight_decay: the same when the hidden layers are Izhikevich neurons, whose
             defaults were measured apart.
+        scale_percentile, izhikevich_scale_percentile: the percentile of ``|w|`` that sets each
+            layer's power-of-two 4-bit weight scale (100: the largest weight; ``quant/network.py``),
+            with LIF and with Izhikevich hidden layers.
     """
 
     hidden: Tuple[int, ...]
@@ -51,6 +54,8 @@ class DataDefaults:
     ann_epochs: Optional[int] = None
     weight_decay: float = 0.0
     izhikevich_weight_decay: float = 0.0
+    scale_percentile: float = 100.0
+    izhikevich_scale_percentile: float = 100.0
 
     def qcfs_epochs(self) -> int:
         """A QCFS ANN's default epochs: ``ann_epochs``, else ``float_epochs + qat_epochs``."""
@@ -107,6 +112,13 @@ def check_weight_decay(value: Optional[float]) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ValueError(f"--weight-decay must be a finite number >= 0, got {value!r}")
+
+
+def check_scale_percentile(value: float) -> None:
+    """Raise ValueError naming ``--scale-percentile`` unless ``value`` is a number in [90, 100]: below
+    90 a layer would clip a tenth of its weights."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 90 <= value <= 100:
+        raise ValueError(f"--scale-percentile must be a number in [90, 100], got {value!r}")
 
 
 def check_int_at_least(value: int, minimum: int, name: str) -> None:
@@ -168,6 +180,7 @@ class TrainOptions:
     lr: Optional[float] = None
     qat_lr: Optional[float] = None
     weight_decay: Optional[float] = None
+    scale_percentile: Optional[float] = None
     batch_size: int = 64
     beta: Optional[float] = None
     threshold: float = 1.0
@@ -177,14 +190,18 @@ class TrainOptions:
         check_learning_rate(self.lr, "--lr")
         check_learning_rate(self.qat_lr, "--qat-lr")
         check_weight_decay(self.weight_decay)
+        if self.scale_percentile is not None:
+            check_scale_percentile(self.scale_percentile)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":
         """A copy with every ``None`` replaced by the data set's default."""
         defaults = defaults_for(self.data)
-        float_epochs, qat_epochs, weight_decay = defaults.float_epochs, defaults.qat_epochs, defaults.weight_decay
+        float_epochs, qat_epochs = defaults.float_epochs, defaults.qat_epochs
+        weight_decay, scale_percentile = defaults.weight_decay, defaults.scale_percentile
         if self.neuron != "lif":
-            (float_epochs, qat_epochs), weight_decay = defaults.izhikevich_epochs, defaults.izhikevich_weight_decay
+            float_epochs, qat_epochs = defaults.izhikevich_epochs
+            weight_decay, scale_percentile = defaults.izhikevich_weight_decay, defaults.izhikevich_scale_percentile
         values = asdict(self)
         values["hidden"] = list(self.hidden if self.hidden is not None else defaults.hidden)
         values["float_epochs"] = float_epochs if self.float_epochs is None else self.float_epochs
@@ -193,4 +210,5 @@ class TrainOptions:
         values["lr"] = defaults.lr if self.lr is None else self.lr
         values["qat_lr"] = defaults.qat_lr if self.qat_lr is None else self.qat_lr
         values["weight_decay"] = weight_decay if self.weight_decay is None else self.weight_decay
+        values["scale_percentile"] = scale_percentile if self.scale_percentile is None else self.scale_percentile
         return TrainOptions(**values)
