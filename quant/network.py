@@ -2,8 +2,8 @@
 
 Each layer is a Brevitas ``QuantLinear`` (4-bit narrow-range weights in [-7, 7],
 power-of-two scale ``2**-e`` from ``Int8WeightPerTensorFixedPoint``, no bias; the scale
-is ``2**ceil(log2(m / 7))`` for ``m`` the largest ``|w|``, or with ``scale_percentile`` q < 100
-the q-th percentile of ``|w|``, the weights above ``7 * 2**-e`` clipped to it)
+is ``2**ceil(log2(m / 8))`` for ``m`` the largest ``|w|``, or with ``scale_percentile`` q < 100
+the q-th percentile of ``|w|``, and the weights beyond 7 steps clip to ``±7``)
 followed by a quantized neuron (:class:`~.qlif.QuantLIF`,
 :class:`~.qizhikevich.QuantIzhikevich`) with the float neuron's call shape. The
 current ``I * 2**-e`` of Brevitas's quantized weights is moved into state LSBs by
@@ -47,11 +47,12 @@ def quant_linear(n_in: int, n_out: int, scale_percentile: float = 100.0) -> Quan
     """The IP's synapses in Brevitas: 4-bit narrow-range weights in [-7, 7] with a power-of-two
     scale ``2**-e`` per layer (``Int8WeightPerTensorFixedPoint``), and no bias (the IP has none).
 
-    The scale is the smallest power of two that puts the ``scale_percentile``-th percentile of
-    ``|w|`` within 7 steps: at 100 (the default) the largest weight, so nothing clips; below, the
-    few largest weights clip to ``±7`` steps and the rest get finer ones. With the largest weight
-    a fraction of a step above a power of two, the maximum leaves a layer using half the levels
-    (the 784-512-10 Fashion-MNIST network's hidden weights were 53% zero and 41% ±1 at 100)."""
+    The scale is ``2**ceil(log2(m / 8))`` (Brevitas's fixed point divides by ``2**(bits - 1)``), ``m``
+    the ``scale_percentile``-th percentile of ``|w|``: at 100 (the default) the largest weight, which
+    then lies within 8 steps (beyond 7 it clips to ``±7``); below 100, the largest few weights clip to
+    ``±7`` and the rest get finer steps. Set by the largest weight, a layer's scale can leave most of
+    its weights on the middle three levels (the 784-512-10 Fashion-MNIST network's hidden weights
+    were 53% zero and 41% ±1 at 100)."""
     quant = Int8WeightPerTensorFixedPoint
     if scale_percentile < 100:
         quant = quant.let(scaling_stats_op=StatsOp.PERCENTILE, high_percentile_q=scale_percentile)

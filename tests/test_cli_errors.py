@@ -122,6 +122,7 @@ def test_bad_arguments_are_one_line(capsys, argv, message):
     (["sweep", "--data", "digits", "--seed", "-1"], "argument --seed: must be an integer in [0,"),
     (["train", "--data", "digits", "--weight-decay", "-0.1"], "--weight-decay must be a finite number >= 0, got -0.1"),
     (["sweep", "--data", "digits", "--weight-decay", "nan"], "--weight-decay must be a finite number >= 0, got nan"),
+    (["train", "--data", "digits", "--scale-percentile", "80"], "--scale-percentile must be a number in [90, 100], got 80.0"),
     (["convert", "ann.pt", "--steps", "0"], "argument --steps: must be an integer >= 1, got '0'"),
     (["convert", "ann.pt", "--steps", "4", "--finetune-epochs", "-1"], "argument --finetune-epochs: must be an"),
 ])
