@@ -150,7 +150,7 @@ def main() -> None:
     options = TrainOptions(data="fashion-mnist").resolved()
     sizes = [dataset.n_inputs, *options.hidden, dataset.n_classes]
     torch.manual_seed(0)
-    float_model = SpikingMLP(NetworkConfig(sizes=sizes, beta=options.beta, threshold=options.threshold))
+    float_model = SpikingMLP(NetworkConfig.from_options(options, sizes))  # the defaults' weight scale too
     models = {
         "plain snnTorch float": PlainSnnTorch(sizes, options.beta, options.threshold),
         "float": float_model,

@@ -12,7 +12,8 @@ integer arithmetic of the IP in training and in eval mode alike.
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Tuple, Type
+import math
+from typing import Dict, Mapping, Optional, Tuple, Type
 
 import snntorch as snn
 import torch
@@ -43,6 +44,24 @@ def quant_neuron(neuron: nn.Module) -> nn.Module:
     raise ValueError(f"no quantized twin of {type(neuron).__name__}: the IP runs {names}")
 
 
+class AbsPercentileTopK(nn.Module):
+    """The ``q``-th percentile of ``|x|`` over the whole tensor, as Brevitas's ``AbsPercentile``
+    defines it (the ``k``-th smallest, ``k = floor(q / 100 * n + 1/2)``), found as the least of the
+    ``n - k + 1`` largest: ``topk`` of those few is half the time of ``kthvalue`` on a 784x512 layer,
+    and the percentile is taken at every forward pass of QAT."""
+
+    def __init__(self, high_percentile_q: float, stats_reduce_dim: Optional[int] = None, keepdim: bool = False):
+        super().__init__()
+        if stats_reduce_dim is not None or keepdim:
+            raise ValueError("AbsPercentileTopK takes one percentile over the whole tensor")
+        self.q = high_percentile_q
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        magnitudes = x.abs().reshape(-1)
+        k = int(math.floor(0.01 * self.q * magnitudes.numel() + 0.5))
+        return torch.topk(magnitudes, magnitudes.numel() - k + 1, sorted=False).values.min()
+
+
 def quant_linear(n_in: int, n_out: int, scale_percentile: float = 100.0) -> QuantLinear:
     """The IP's synapses in Brevitas: 4-bit narrow-range weights in [-7, 7] with a power-of-two
     scale ``2**-e`` per layer (``Int8WeightPerTensorFixedPoint``), and no bias (the IP has none).
@@ -55,7 +74,8 @@ def quant_linear(n_in: int, n_out: int, scale_percentile: float = 100.0) -> Quan
     were 53% zero and 41% ±1 at 100)."""
     quant = Int8WeightPerTensorFixedPoint
     if scale_percentile < 100:
-        quant = quant.let(scaling_stats_op=StatsOp.PERCENTILE, high_percentile_q=scale_percentile)
+        quant = quant.let(scaling_stats_op=StatsOp.PERCENTILE, scaling_stats_impl=AbsPercentileTopK,
+                          high_percentile_q=scale_percentile)
     return QuantLinear(n_in, n_out, bias=False, weight_quant=quant, weight_bit_width=formats.WEIGHT_BITS)
 
 
