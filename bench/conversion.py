@@ -66,11 +66,14 @@ def measure(converted, ann, inputs, seed: int) -> dict:
 
 def direct_snn(case: str, seed: int, sizes):
     """The directly trained 4-bit SNN of ``case``, ``seed`` and ``sizes`` with the data set's default
-    epochs, as ``bench/accuracy.py run`` recorded it, or None."""
-    from pynq_snn.training.options import DEFAULTS
+    training (epochs, weight decay, weight scale), as ``bench/accuracy.py run`` recorded it, or None."""
+    from dataclasses import asdict
 
-    defaults = DEFAULTS[case]
-    path = ACCURACY / f"{case}_e{defaults.float_epochs}-{defaults.qat_epochs}_seed{seed}.json"
+    from accuracy import result_name
+
+    from pynq_snn.training.options import TrainOptions
+
+    path = ACCURACY / result_name(case, asdict(TrainOptions(data=case).resolved()), seed)
     if not path.is_file():
         return None
     record = json.loads(path.read_text())

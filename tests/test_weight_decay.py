@@ -119,10 +119,12 @@ def test_a_sweep_trial_decays_the_weights_of_both_phases(monkeypatch):
 
 
 @pytest.mark.parametrize("data", ["digits", "randman", "fashion-mnist", "mnist", "nmnist", "shd"])
-def test_each_data_set_and_neuron_model_takes_its_own_default(data):
+def test_each_data_set_and_neuron_model_takes_its_own_defaults(data):
     from pynq_snn.training.options import DEFAULTS
 
     assert TrainOptions(data=data).resolved().weight_decay == DEFAULTS[data].weight_decay
     izhikevich = TrainOptions(data=data, neuron="izh-norm").resolved()
     assert izhikevich.weight_decay == DEFAULTS[data].izhikevich_weight_decay
     assert TrainOptions(data=data, neuron="izh-norm", weight_decay=0.25).resolved().weight_decay == 0.25
+    assert TrainOptions(data=data).resolved().scale_percentile == DEFAULTS[data].scale_percentile
+    assert izhikevich.scale_percentile == DEFAULTS[data].izhikevich_scale_percentile
