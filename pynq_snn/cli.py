@@ -26,7 +26,7 @@ from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
-from .training.options import TrainOptions, per_data_set, weight_decay_help
+from .training.options import TrainOptions, per_data_set, scale_percentile_help, weight_decay_help
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -144,11 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qat-lr", type=float, default=None,
                    help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     p.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
-    p.add_argument("--scale-percentile", type=float, default=None,
-                   help="percentile of |w| that sets each layer's power-of-two 4-bit scale, in [90, 100]; the "
-                        "weights above 7 steps clip (default: "
-                        f"{per_data_set(lambda d: f'{d.scale_percentile:g}')}; 100, the largest weight, "
-                        "with Izhikevich hidden layers)")
+    p.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

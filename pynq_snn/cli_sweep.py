@@ -21,7 +21,7 @@ from .host.energy import PRESETS
 from .overlay.core_build import DEFAULT_BUILD
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 from .training.neurons import NEURONS
-from .training.options import TrainOptions, per_data_set, weight_decay_help
+from .training.options import TrainOptions, per_data_set, scale_percentile_help, weight_decay_help
 from .training.sweep.spec import dimension_help
 from .training.sweep.space import PARSERS, flag
 
@@ -95,6 +95,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     training.add_argument("--qat-lr", type=float, default=None,
                           help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     training.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
+    training.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
     results = p.add_argument_group("results")
     results.add_argument("--report", action="store_true",
                          help="train nothing: print the study's Pareto front and write its figure (--plot)")
@@ -176,7 +177,7 @@ def _run(args: argparse.Namespace, storage: str) -> Tuple[dict, List[str]]:
         data_seed=args.data_seed, seed=args.seed, limits=ChipLimits(args.max_neurons, args.max_synapses),
         energy_preset=args.energy_preset, output_neuron=args.output_neuron, validation_fraction=args.validation,
         train_samples=args.train_samples, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
-        weight_decay=args.weight_decay,
+        weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
     )
     outcome = run_sweep(spec, storage, args.study, args.trials, args.workers, args.heartbeat, progress=not args.quiet,
                         device=device)

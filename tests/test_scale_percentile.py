@@ -90,3 +90,25 @@ def test_a_percentile_outside_90_to_100_is_refused_naming_the_flag(value):
         TrainOptions(scale_percentile=value)
     with pytest.raises(ValueError, match=r"--scale-percentile must be a number in \[90, 100\]"):
         NetworkConfig(sizes=[3, 2], scale_percentile=value)
+
+
+def test_a_sweep_builds_its_trials_with_its_percentile_and_keeps_it_in_its_study(monkeypatch):
+    pytest.importorskip("optuna")
+    from pynq_snn.training.sweep import trial
+    from pynq_snn.training.sweep.space import TrialConfig
+    from pynq_snn.training.sweep.spec import SweepSpec, build_spec
+
+    tiny = {"layers": "1", "width": "16:32", "steps": "4", "epochs": "1", "qat_epochs": "1"}
+    spec = build_spec("digits", tiny, scale_percentile=95.0, train_samples=50)
+    assert SweepSpec.from_dict(spec.to_dict()).scale_percentile == 95.0
+    old = spec.to_dict()
+    del old["scale_percentile"]  # a study made before the setting existed
+    assert SweepSpec.from_dict(old).base_options().resolved().scale_percentile == 100.0
+    with pytest.raises(ValueError, match=r"--scale-percentile must be a number in \[90, 100\], got 101"):
+        build_spec("digits", tiny, scale_percentile=101.0)
+    networks = []
+    real_from_options = trial.NetworkConfig.from_options
+    monkeypatch.setattr(trial.NetworkConfig, "from_options",
+                        lambda *a, **k: networks.append(real_from_options(*a, **k)) or networks[-1])
+    trial.run_trial(TrialConfig(spec.base_options().resolved()), spec, meta={})
+    assert [network.scale_percentile for network in networks] == [95.0]

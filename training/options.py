@@ -147,6 +147,14 @@ def weight_decay_help() -> str:
             f"{per_data_set(lambda d: f'{d.izhikevich_weight_decay:g}')} with Izhikevich hidden layers)")
 
 
+def scale_percentile_help() -> str:
+    """``--scale-percentile``'s help: what it does and its defaults per data set and hidden neuron model."""
+    return ("percentile of |w| that sets each layer's power-of-two 4-bit scale, in [90, 100]; the weights "
+            f"above 7 steps clip (default: {per_data_set(lambda d: f'{d.scale_percentile:g}')}; "
+            f"{per_data_set(lambda d: f'{d.izhikevich_scale_percentile:g}')} with Izhikevich hidden layers; "
+            "100 is the largest weight)")
+
+
 def defaults_for(data: str) -> DataDefaults:
     """The defaults of the data set ``data``; a path ending in ``.npz`` takes :data:`FILE_DEFAULTS`."""
     if is_data_file(data):

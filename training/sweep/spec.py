@@ -71,7 +71,7 @@ class SweepSpec:
         output_neuron: the output layer's neuron model (``None``: the hidden layers').
         validation_fraction: the share of the training split held out for the objectives.
         train_samples: at most this many samples to fit on (``None``: all).
-        batch_size, lr, qat_lr, weight_decay: as ``pynq-snn train``'s.
+        batch_size, lr, qat_lr, weight_decay, scale_percentile: as ``pynq-snn train``'s.
     """
 
     data: str
@@ -87,9 +87,10 @@ class SweepSpec:
     lr: Optional[float] = None
     qat_lr: Optional[float] = None
     weight_decay: Optional[float] = None
+    scale_percentile: Optional[float] = None
 
     def __post_init__(self) -> None:
-        self.base_options()  # TrainOptions checks batch_size, lr, qat_lr and weight_decay, naming their flags
+        self.base_options()  # TrainOptions checks the training settings, naming their flags
 
     def objectives(self) -> Tuple[Objective, Objective, Objective]:
         """The study's objectives (:func:`~.objectives.objectives` of the energy preset)."""
@@ -100,6 +101,7 @@ class SweepSpec:
         return TrainOptions(
             data=self.data, output_neuron=self.output_neuron, seed=self.seed, data_seed=self.data_seed,
             batch_size=self.batch_size, lr=self.lr, qat_lr=self.qat_lr, weight_decay=self.weight_decay,
+            scale_percentile=self.scale_percentile,
         )
 
     def data_for(self, config: Optional[TrialConfig] = None) -> SweepData:
