@@ -133,12 +133,20 @@ def percentile_of(options: dict) -> float:
     return options.get("scale_percentile", 100.0)
 
 
+def gain_of(options: dict) -> int:
+    """A result's Izhikevich current gain shift: 0 for a network without Izhikevich layers, and for
+    results from before the option."""
+    izhikevich = {options["neuron"], options["output_neuron"] or options["neuron"]} != {"lif"}
+    return options.get("izhikevich_gain_shift", 0) if izhikevich else 0
+
+
 def result_name(case: str, options: dict, seed: int) -> str:
-    """``<case>_e<float>-<QAT>[_wd<decay>][_p<percentile>]_seed<seed>.json``: one file per case, budget,
-    weight decay, weight-scale percentile and seed."""
+    """``<case>_e<float>-<QAT>[_wd<decay>][_p<percentile>][_g<shift>]_seed<seed>.json``: one file per case,
+    budget, weight decay, weight-scale percentile, Izhikevich current gain and seed."""
     decay = f"_wd{decay_of(options):g}" if decay_of(options) else ""
     percentile = f"_p{percentile_of(options):g}" if percentile_of(options) != 100 else ""
-    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}{percentile}_seed{seed}.json"
+    gain = f"_g{gain_of(options)}" if gain_of(options) else ""
+    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}{percentile}{gain}_seed{seed}.json"
 
 
 def mean_std(values) -> str:
@@ -156,11 +164,11 @@ def table() -> None:
         o = record["options"]
         key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
                o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"], decay_of(o),
-               percentile_of(o))
+               percentile_of(o), gain_of(o))
         groups[key].append(record)
     rows = []
     for key, records in sorted(groups.items()):
-        case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay, percentile = key
+        case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay, percentile, gain = key
         records.sort(key=lambda r: r["seed"])
         snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
         snntorch_seeds = [str(r["seed"]) for r in records if "snntorch_accuracy" in r]
@@ -168,7 +176,8 @@ def table() -> None:
         rows.append([
             case, sizes, neuron if neuron == output else f"{neuron}, {output} output",
             f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g}" + (f"; weight decay {decay:g}" if decay else "")
-            + (f"; scale at percentile {percentile:g}" if percentile != 100 else "") + ")",
+            + (f"; scale at percentile {percentile:g}" if percentile != 100 else "")
+            + (f"; Izhikevich current x 2^{gain}" if gain else "") + ")",
             ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
             "-" if not same_budget else mean_std(same_budget),
             mean_std([r["quant_accuracy"] for r in records]),
@@ -182,7 +191,8 @@ def table() -> None:
             f"{max(r['peak_rss_mib'] for r in records):.0f}",
         ])
     print_table("Accuracy over training seeds (test split, mean ± std)",
-                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay, weight scale", "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
+                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay, weight scale, gain",
+                 "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
                  "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
                  "QAT / snnTorch epoch", "peak memory (MiB)"], rows)
 

@@ -26,7 +26,7 @@ from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
-from .training.options import TrainOptions, per_data_set, scale_percentile_help, weight_decay_help
+from .training.options import TrainOptions, gain_shift_help, per_data_set, scale_percentile_help, weight_decay_help
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     p.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
     p.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
+    p.add_argument("--izhikevich-gain-shift", type=int, default=None, metavar="SHIFT", help=gain_shift_help())
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
@@ -256,7 +257,9 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         output_neuron=args.output_neuron, preset=args.preset,
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
-        weight_decay=args.weight_decay, scale_percentile=args.scale_percentile, batch_size=args.batch_size, beta=args.beta, threshold=args.threshold, spike_grad=args.spike_grad,
+        weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
+        izhikevich_gain_shift=args.izhikevich_gain_shift, batch_size=args.batch_size, beta=args.beta,
+        threshold=args.threshold, spike_grad=args.spike_grad,
     )
 
 

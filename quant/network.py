@@ -146,7 +146,7 @@ class QuantSpikingMLP(QuantSpikingNetwork):
     def __init__(self, config: NetworkConfig):
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
         super().__init__([
-            QuantSpikingLinear(n_in, n_out, quant_neuron(kind.neuron(config)), kind.gain_shift,
+            QuantSpikingLinear(n_in, n_out, quant_neuron(kind.neuron(config)), config.gain_shift(kind),
                                config.scale_percentile)
             for n_in, n_out, kind in shapes
         ])

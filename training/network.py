@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .neurons import NeuronKind, neuron_kind
-from .options import DataDefaults, TrainOptions, check_scale_percentile
+from .options import DataDefaults, TrainOptions, check_gain_shift, check_scale_percentile
 
 
 @dataclass
@@ -31,6 +31,9 @@ class NetworkConfig:
     ``beta`` (leak per step) and ``threshold`` (in units of the synaptic current);
     Izhikevich layers use the named ``preset``, trained too if ``learn_params``.
     ``scale_percentile`` sets the 4-bit twin's weight scales (``quant/network.py``).
+    ``izhikevich_gain_shift`` multiplies the current into every Izhikevich layer by
+    ``2**izhikevich_gain_shift`` on top of its model's own gain (``NeuronKind.gain_shift``):
+    a power of two, which folds into the weight scale on export and costs the IP nothing.
     The defaults are ``pynq-snn train``'s (``training/options.py``).
     """
 
@@ -43,9 +46,11 @@ class NetworkConfig:
     preset: str = TrainOptions.preset
     learn_params: bool = TrainOptions.learn_params
     scale_percentile: float = 100.0
+    izhikevich_gain_shift: int = 0
 
     def __post_init__(self):
         check_scale_percentile(self.scale_percentile)
+        check_gain_shift(self.izhikevich_gain_shift)
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
         for name in (self.neuron, self.output_neuron or self.neuron):
@@ -60,12 +65,17 @@ class NetworkConfig:
         return cls(sizes=list(sizes), neuron=options.neuron, output_neuron=options.output_neuron,
                    preset=options.preset, learn_params=options.learn_params, beta=options.beta,
                    threshold=options.threshold, spike_grad=options.spike_grad,
-                   scale_percentile=options.scale_percentile)
+                   scale_percentile=options.scale_percentile, izhikevich_gain_shift=options.izhikevich_gain_shift)
 
     def layer_neurons(self) -> List[NeuronKind]:
         """The neuron model of each layer, first to last."""
         hidden = [self.neuron] * (len(self.sizes) - 2)
         return [neuron_kind(name) for name in hidden + [self.output_neuron or self.neuron]]
+
+    def gain_shift(self, kind: NeuronKind) -> int:
+        """The current gain of a layer of model ``kind``, as a power of two: the model's own, plus
+        ``izhikevich_gain_shift`` for an Izhikevich model."""
+        return kind.gain_shift + (self.izhikevich_gain_shift if kind.presets else 0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -158,6 +168,6 @@ class SpikingMLP(SpikingNetwork):
 
     def __init__(self, config: NetworkConfig):
         shapes = zip(config.sizes[:-1], config.sizes[1:], config.layer_neurons())
-        super().__init__([SpikingLinear(n_in, n_out, kind.neuron(config), kind.gain_shift)
+        super().__init__([SpikingLinear(n_in, n_out, kind.neuron(config), config.gain_shift(kind))
                           for n_in, n_out, kind in shapes])
         self.config = config

@@ -40,6 +40,9 @@ class DataDefaults:
         scale_percentile, izhikevich_scale_percentile: the percentile of ``|w|`` that sets each
             layer's power-of-two 4-bit weight scale (100: the largest weight; ``quant/network.py``),
             with LIF and with Izhikevich hidden layers.
+        izhikevich_gain_shift: the current into an Izhikevich layer is ``2**izhikevich_gain_shift``
+            times its model's (``NetworkConfig``); a lower gain starts the layer firing less and
+            scales Adam's steps on its current down alike.
     """
 
     hidden: Tuple[int, ...]
@@ -56,6 +59,7 @@ class DataDefaults:
     izhikevich_weight_decay: float = 0.0
     scale_percentile: float = 100.0
     izhikevich_scale_percentile: float = 100.0
+    izhikevich_gain_shift: int = 0
 
     def qcfs_epochs(self) -> int:
         """A QCFS ANN's default epochs: ``ann_epochs``, else ``float_epochs + qat_epochs``."""
@@ -89,7 +93,8 @@ class DataDefaults:
 #: weight's), 0.22 points under float of the same budget, hence 99.5 (set once, not tuned).
 #: Izhikevich hidden layers keep their measured defaults: no weight decay, the largest weight.
 _IMAGES = dict(hidden=(512,), float_epochs=8, qat_epochs=6, izhikevich_epochs=(12, 12), lr=5e-4, qat_lr=2e-4,
-               ann_lr=1e-4, finetune_lr=3e-5, ann_epochs=8, weight_decay=0.1, scale_percentile=99.5)
+               ann_lr=1e-4, finetune_lr=3e-5, ann_epochs=8, weight_decay=0.1, scale_percentile=99.5,
+               izhikevich_gain_shift=-2)
 DEFAULTS = {
     "digits": DataDefaults(hidden=(256,), float_epochs=15, qat_epochs=15, izhikevich_epochs=(20, 20)),
     "randman": DataDefaults(hidden=(128,), float_epochs=20, qat_epochs=10, izhikevich_epochs=(30, 20), beta=0.95),
@@ -126,6 +131,18 @@ def check_scale_percentile(value: float) -> None:
         raise ValueError(f"--scale-percentile must be a number in [90, 100], got {value!r}")
 
 
+#: The largest ``|izhikevich_gain_shift|``: a factor of 256 either way.
+GAIN_SHIFT_LIMIT = 8
+
+
+def check_gain_shift(value: int) -> None:
+    """Raise ValueError naming ``--izhikevich-gain-shift`` unless ``value`` is an integer in
+    [-GAIN_SHIFT_LIMIT, GAIN_SHIFT_LIMIT]."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > GAIN_SHIFT_LIMIT:
+        raise ValueError(f"--izhikevich-gain-shift must be an integer in [-{GAIN_SHIFT_LIMIT}, {GAIN_SHIFT_LIMIT}], "
+                         f"got {value!r}")
+
+
 def check_int_at_least(value: int, minimum: int, name: str) -> None:
     """Raise ValueError naming ``name`` unless ``value`` is a Python int (not a bool) >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -153,6 +170,13 @@ def scale_percentile_help() -> str:
             f"above 7 steps clip (default: {per_data_set(lambda d: f'{d.scale_percentile:g}')}; "
             f"{per_data_set(lambda d: f'{d.izhikevich_scale_percentile:g}')} with Izhikevich hidden layers; "
             "100 is the largest weight)")
+
+
+def gain_shift_help() -> str:
+    """``--izhikevich-gain-shift``'s help: what it does and its defaults per data set."""
+    return ("the current into Izhikevich layers is 2**SHIFT times the model's, an integer in "
+            f"[-{GAIN_SHIFT_LIMIT}, {GAIN_SHIFT_LIMIT}]; folds into the weight scale on export "
+            f"(default: {per_data_set(lambda d: str(d.izhikevich_gain_shift))})")
 
 
 def defaults_for(data: str) -> DataDefaults:
@@ -194,6 +218,7 @@ class TrainOptions:
     qat_lr: Optional[float] = None
     weight_decay: Optional[float] = None
     scale_percentile: Optional[float] = None
+    izhikevich_gain_shift: Optional[int] = None
     batch_size: int = 64
     beta: Optional[float] = None
     threshold: float = 1.0
@@ -205,6 +230,8 @@ class TrainOptions:
         check_weight_decay(self.weight_decay)
         if self.scale_percentile is not None:
             check_scale_percentile(self.scale_percentile)
+        if self.izhikevich_gain_shift is not None:
+            check_gain_shift(self.izhikevich_gain_shift)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":
@@ -224,4 +251,6 @@ class TrainOptions:
         values["qat_lr"] = defaults.qat_lr if self.qat_lr is None else self.qat_lr
         values["weight_decay"] = weight_decay if self.weight_decay is None else self.weight_decay
         values["scale_percentile"] = scale_percentile if self.scale_percentile is None else self.scale_percentile
+        values["izhikevich_gain_shift"] = (defaults.izhikevich_gain_shift if self.izhikevich_gain_shift is None
+                                           else self.izhikevich_gain_shift)
         return TrainOptions(**values)
