@@ -7,7 +7,8 @@
     python bench/accuracy.py table                                  # mean +- std per case, for the README
 
 A run trains with the toolkit's defaults (``training/options.py``) unless ``--epochs``,
-``--qat-epochs``, ``--weight-decay`` and ``--scale-percentile`` say otherwise, exports the 4-bit network, runs it on the emulator and
+``--qat-epochs``, ``--weight-decay``, ``--scale-percentile`` and ``--izhikevich-gain-shift``
+say otherwise, exports the 4-bit network, runs it on the emulator and
 verifies it against the quantized torch model over the whole test split. Its "float"
 is the float warm-up's network, trained for the float epochs at a constant rate; "float,
 same budget" trains that network on, unquantized, for the QAT epochs with QAT's annealed
@@ -54,7 +55,7 @@ VERIFY_CHUNK = 1000
 
 
 def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None,
-             weight_decay=None, scale_percentile=None) -> dict:
+             weight_decay=None, scale_percentile=None, izhikevich_gain_shift=None) -> dict:
     """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
     With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
@@ -66,7 +67,8 @@ def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool,
 
     source = commit(SOURCES)  # before training: the code that runs, not what the tree holds when it ends
     options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs,
-                           weight_decay=weight_decay, scale_percentile=scale_percentile)
+                           weight_decay=weight_decay, scale_percentile=scale_percentile,
+                           izhikevich_gain_shift=izhikevich_gain_shift)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
     artifact = to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result))
@@ -209,6 +211,8 @@ def main() -> None:
                    help="AdamW's decay of the synaptic weights (default: the data set's)")
     p.add_argument("--scale-percentile", type=float, default=None,
                    help="percentile of |w| that sets each layer's 4-bit scale (default: the data set's)")
+    p.add_argument("--izhikevich-gain-shift", type=int, default=None, metavar="SHIFT",
+                   help="the Izhikevich layers' current is 2**SHIFT times the model's (default: the data set's)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -229,7 +233,7 @@ def main() -> None:
     for seed in args.seeds:
         start = time.perf_counter()
         record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir,
-                          args.weight_decay, args.scale_percentile)
+                          args.weight_decay, args.scale_percentile, args.izhikevich_gain_shift)
         path = RESULTS / result_name(args.case, record["options"], seed)
         path.write_text(json.dumps(record, indent=1) + "\n")
         print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "
