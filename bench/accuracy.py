@@ -55,7 +55,7 @@ VERIFY_CHUNK = 1000
 
 
 def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None,
-             weight_decay=None, scale_percentile=None, izhikevich_gain_shift=None) -> dict:
+             weight_decay=None, scale_percentile=None, izhikevich_gain_shift=0) -> dict:
     """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
     With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
@@ -138,7 +138,10 @@ def percentile_of(options: dict) -> float:
 def gain_of(options: dict) -> int:
     """A result's Izhikevich current gain shift: 0 for a network without Izhikevich layers, and for
     results from before the option."""
-    izhikevich = {options["neuron"], options["output_neuron"] or options["neuron"]} != {"lif"}
+    from pynq_snn.training.neurons import neuron_kind
+
+    models = (options["neuron"], options["output_neuron"] or options["neuron"])
+    izhikevich = any(neuron_kind(name).presets for name in models)
     return options.get("izhikevich_gain_shift", 0) if izhikevich else 0
 
 
@@ -211,8 +214,8 @@ def main() -> None:
                    help="AdamW's decay of the synaptic weights (default: the data set's)")
     p.add_argument("--scale-percentile", type=float, default=None,
                    help="percentile of |w| that sets each layer's 4-bit scale (default: the data set's)")
-    p.add_argument("--izhikevich-gain-shift", type=int, default=None, metavar="SHIFT",
-                   help="the Izhikevich layers' current is 2**SHIFT times the model's (default: the data set's)")
+    p.add_argument("--izhikevich-gain-shift", type=int, default=0, metavar="SHIFT",
+                   help="the Izhikevich layers' current is 2**SHIFT times the model's (default 0)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,

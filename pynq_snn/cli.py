@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     p.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
     p.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
-    p.add_argument("--izhikevich-gain-shift", type=int, default=None, metavar="SHIFT", help=gain_shift_help())
+    p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
+                   help=gain_shift_help())
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

@@ -1,6 +1,6 @@
 """The Izhikevich current gain (``--izhikevich-gain-shift``): the current into every Izhikevich
 layer is ``2**shift`` times its model's, LIF layers keep theirs; it exports and runs bit-exact,
-checkpoints keep it, and each data set takes its default."""
+checkpoints keep it, and it defaults to 0 everywhere."""
 import numpy as np
 import pytest
 import torch
@@ -87,11 +87,10 @@ def test_a_shift_outside_its_range_is_refused_naming_the_flag(value):
 
 
 @pytest.mark.parametrize("data", sorted(DEFAULTS))
-def test_each_data_set_takes_its_default_and_lif_layers_ignore_it(data):
-    shift = DEFAULTS[data].izhikevich_gain_shift
-    assert TrainOptions(data=data).resolved().izhikevich_gain_shift == shift
+def test_every_data_set_keeps_the_models_gain_by_default_and_lif_layers_ignore_the_shift(data):
+    assert TrainOptions(data=data).resolved().izhikevich_gain_shift == 0
     assert TrainOptions(data=data, izhikevich_gain_shift=1).resolved().izhikevich_gain_shift == 1
-    config = NetworkConfig(sizes=[6, 5, 3], neuron="izh-norm", output_neuron="lif", izhikevich_gain_shift=shift)
-    assert [layer.gain_shift for layer in SpikingMLP(config).layers] == [NEURONS["izh-norm"].gain_shift + shift, 0]
-    lif = NetworkConfig(sizes=[6, 5, 3], izhikevich_gain_shift=shift)
+    config = NetworkConfig(sizes=[6, 5, 3], neuron="izh-norm", output_neuron="lif", izhikevich_gain_shift=-2)
+    assert [layer.gain_shift for layer in SpikingMLP(config).layers] == [NEURONS["izh-norm"].gain_shift - 2, 0]
+    lif = NetworkConfig(sizes=[6, 5, 3], izhikevich_gain_shift=-2)
     assert [layer.gain_shift for layer in SpikingMLP(lif).layers] == [0, 0]

@@ -40,9 +40,6 @@ class DataDefaults:
         scale_percentile, izhikevich_scale_percentile: the percentile of ``|w|`` that sets each
             layer's power-of-two 4-bit weight scale (100: the largest weight; ``quant/network.py``),
             with LIF and with Izhikevich hidden layers.
-        izhikevich_gain_shift: the current into an Izhikevich layer is ``2**izhikevich_gain_shift``
-            times its model's (``NetworkConfig``); a lower gain starts the layer firing less and
-            scales Adam's steps on its current down alike.
     """
 
     hidden: Tuple[int, ...]
@@ -59,7 +56,6 @@ class DataDefaults:
     izhikevich_weight_decay: float = 0.0
     scale_percentile: float = 100.0
     izhikevich_scale_percentile: float = 100.0
-    izhikevich_gain_shift: int = 0
 
     def qcfs_epochs(self) -> int:
         """A QCFS ANN's default epochs: ``ann_epochs``, else ``float_epochs + qat_epochs``."""
@@ -181,10 +177,10 @@ def scale_percentile_help() -> str:
 
 
 def gain_shift_help() -> str:
-    """``--izhikevich-gain-shift``'s help: what it does and its defaults per data set."""
+    """``--izhikevich-gain-shift``'s help: what it does, its range and its default."""
     return ("the current into Izhikevich layers is 2**SHIFT times the model's, an integer in "
             f"[-{GAIN_SHIFT_LIMIT}, {GAIN_SHIFT_LIMIT}]; folds into the weight scale on export "
-            f"(default: {per_data_set(lambda d: str(d.izhikevich_gain_shift))})")
+            f"(default {TrainOptions.izhikevich_gain_shift})")
 
 
 def defaults_for(data: str) -> DataDefaults:
@@ -226,7 +222,7 @@ class TrainOptions:
     qat_lr: Optional[float] = None
     weight_decay: Optional[float] = None
     scale_percentile: Optional[float] = None
-    izhikevich_gain_shift: Optional[int] = None
+    izhikevich_gain_shift: int = 0
     batch_size: int = 64
     beta: Optional[float] = None
     threshold: float = 1.0
@@ -238,8 +234,7 @@ class TrainOptions:
         check_weight_decay(self.weight_decay)
         if self.scale_percentile is not None:
             check_scale_percentile(self.scale_percentile)
-        if self.izhikevich_gain_shift is not None:
-            check_gain_shift(self.izhikevich_gain_shift)
+        check_gain_shift(self.izhikevich_gain_shift)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":
@@ -259,6 +254,4 @@ class TrainOptions:
         values["qat_lr"] = defaults.qat_lr if self.qat_lr is None else self.qat_lr
         values["weight_decay"] = weight_decay if self.weight_decay is None else self.weight_decay
         values["scale_percentile"] = scale_percentile if self.scale_percentile is None else self.scale_percentile
-        values["izhikevich_gain_shift"] = (defaults.izhikevich_gain_shift if self.izhikevich_gain_shift is None
-                                           else self.izhikevich_gain_shift)
         return TrainOptions(**values)
