@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,33 +55,29 @@ SOURCES = ("training", "quant", "pynq_snn", "overlay/encoding.py", "overlay/emul
 VERIFY_CHUNK = 1000
 
 
-def run_seed(case: str, seed: int, float_epochs, qat_epochs, snntorch_too: bool, artifact_dir=None,
-             weight_decay=None, scale_percentile=None, izhikevich_gain_shift=0, same_budget=True) -> dict:
-    """Train, export, emulate and verify one seed of ``case``; the record that goes into its file.
-    With ``artifact_dir``, the exported network is also written there as ``<case>_seed<seed>.snn``."""
+def run_seed(case: str, options, snntorch_too: bool, artifact_dir=None, same_budget=True) -> dict:
+    """Train ``case`` with ``options`` (a ``TrainOptions``, its seed set), export, emulate and verify it;
+    the record that goes into its file. With ``artifact_dir``, the exported network is also written
+    there as ``<case>_seed<seed>.snn``."""
     from pynq_snn.host.evaluate import run_artifact
     from pynq_snn.overlay.artifact import save
     from pynq_snn.pipeline import train, training_meta
     from pynq_snn.quant.export import to_artifact
-    from pynq_snn.training.options import TrainOptions
     from pynq_snn.verify import compare
 
     source = commit(SOURCES)  # before training: the code that runs, not what the tree holds when it ends
-    options = TrainOptions(**CASES[case], seed=seed, float_epochs=float_epochs, qat_epochs=qat_epochs,
-                           weight_decay=weight_decay, scale_percentile=scale_percentile,
-                           izhikevich_gain_shift=izhikevich_gain_shift)
     result = train(options, progress=True)
     spikes, labels = result.test_spikes, result.dataset.test.y
     artifact = to_artifact(result.quant_model, result.encoding.to_dict(), training_meta(result))
     if artifact_dir is not None:
-        save(artifact, Path(artifact_dir) / f"{case}_seed{seed}.snn")
+        save(artifact, Path(artifact_dir) / f"{case}_seed{options.seed}.snn")
     report = run_artifact(artifact, spikes, labels)
     mismatches = 0
     for first in range(0, spikes.shape[1], VERIFY_CHUNK):
         check = compare(result.quant_model, artifact, spikes[:, first: first + VERIFY_CHUNK])
         mismatches += check.output_spike_mismatches + check.raster_mismatches + check.state_mismatches
     record = {
-        "case": case, "seed": seed, "command": command(), "commit": source,
+        "case": case, "seed": options.seed, "command": command(), "commit": source,
         "options": asdict(result.options), "sizes": list(artifact.sizes), "test_samples": int(len(labels)),
         "float_accuracy": result.float_accuracy, "quant_accuracy": result.quant_accuracy,
         "emulator_accuracy": report.accuracy, "verify_mismatches": int(mismatches),
@@ -205,6 +201,8 @@ def table() -> None:
 
 
 def main() -> None:
+    from pynq_snn.training.options import TrainOptions, gain_shift_help
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="train and measure the seeds of one case, one JSON file each")
@@ -216,8 +214,8 @@ def main() -> None:
                    help="AdamW's decay of the synaptic weights (default: the data set's)")
     p.add_argument("--scale-percentile", type=float, default=None,
                    help="percentile of |w| that sets each layer's 4-bit scale (default: the data set's)")
-    p.add_argument("--izhikevich-gain-shift", type=int, default=0, metavar="SHIFT",
-                   help="the Izhikevich layers' current is 2**SHIFT times the model's (default 0)")
+    p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
+                   help=gain_shift_help())
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -231,6 +229,12 @@ def main() -> None:
     if args.command == "table":
         table()
         return
+    try:  # before anything is written, so that a bad option fails at once with one line
+        options = TrainOptions(**CASES[args.case], float_epochs=args.epochs, qat_epochs=args.qat_epochs,
+                               weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
+                               izhikevich_gain_shift=args.izhikevich_gain_shift)
+    except ValueError as error:
+        parser.error(str(error))
     if args.threads:
         torch.set_num_threads(args.threads)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -239,8 +243,7 @@ def main() -> None:
     snntorch_too = args.case == "fashion-mnist" if args.snntorch is None else args.snntorch
     for seed in args.seeds:
         start = time.perf_counter()
-        record = run_seed(args.case, seed, args.epochs, args.qat_epochs, snntorch_too, args.artifact_dir,
-                          args.weight_decay, args.scale_percentile, args.izhikevich_gain_shift, args.same_budget)
+        record = run_seed(args.case, replace(options, seed=seed), snntorch_too, args.artifact_dir, args.same_budget)
         path = RESULTS / result_name(args.case, record["options"], seed)
         path.write_text(json.dumps(record, indent=1) + "\n")
         print(f"{args.case} seed {seed}: 4-bit {record['quant_accuracy']:.2%}, float {record['float_accuracy']:.2%}, "
