@@ -31,6 +31,7 @@ import resource
 import statistics
 import sys
 import time
+from typing import Optional
 from collections import defaultdict
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -133,23 +134,34 @@ def percentile_of(options: dict) -> float:
     return options.get("scale_percentile", 100.0)
 
 
+def has_izhikevich(options: dict) -> bool:
+    """Whether a result's network has Izhikevich layers."""
+    from pynq_snn.training.neurons import neuron_kind
+
+    return any(neuron_kind(name).presets for name in (options["neuron"], options["output_neuron"] or options["neuron"]))
+
+
 def gain_of(options: dict) -> int:
     """A result's Izhikevich current gain shift: 0 for a network without Izhikevich layers, and for
     results from before the option."""
-    from pynq_snn.training.neurons import neuron_kind
+    return options.get("izhikevich_gain_shift", 0) if has_izhikevich(options) else 0
 
-    models = (options["neuron"], options["output_neuron"] or options["neuron"])
-    izhikevich = any(neuron_kind(name).presets for name in models)
-    return options.get("izhikevich_gain_shift", 0) if izhikevich else 0
+
+def threshold_of(options: dict) -> Optional[float]:
+    """A result's Izhikevich threshold: ``None`` (the preset's) for a network without Izhikevich layers,
+    and for results from before the option."""
+    return options.get("izhikevich_threshold") if has_izhikevich(options) else None
 
 
 def result_name(case: str, options: dict, seed: int) -> str:
-    """``<case>_e<float>-<QAT>[_wd<decay>][_p<percentile>][_g<shift>]_seed<seed>.json``: one file per case,
-    budget, weight decay, weight-scale percentile, Izhikevich current gain and seed."""
+    """``<case>_e<float>-<QAT>[_wd<decay>][_p<percentile>][_g<shift>][_vth<v_th>]_seed<seed>.json``: one file
+    per case, budget, weight decay, weight-scale percentile, Izhikevich current gain and threshold, and seed."""
     decay = f"_wd{decay_of(options):g}" if decay_of(options) else ""
     percentile = f"_p{percentile_of(options):g}" if percentile_of(options) != 100 else ""
     gain = f"_g{gain_of(options)}" if gain_of(options) else ""
-    return f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}{percentile}{gain}_seed{seed}.json"
+    threshold = f"_vth{threshold_of(options):g}" if threshold_of(options) is not None else ""
+    return (f"{case}_e{options['float_epochs']}-{options['qat_epochs']}{decay}{percentile}{gain}{threshold}"
+            f"_seed{seed}.json")
 
 
 def mean_std(values) -> str:
@@ -167,11 +179,11 @@ def table() -> None:
         o = record["options"]
         key = (record["case"], o["neuron"], o["output_neuron"] or o["neuron"], "-".join(map(str, record["sizes"])),
                o["steps"] or "default", o["float_epochs"], o["qat_epochs"], o["lr"], o["qat_lr"], decay_of(o),
-               percentile_of(o), gain_of(o))
+               percentile_of(o), gain_of(o), threshold_of(o) or 0.0)  # 0: the preset's (thresholds are > 0)
         groups[key].append(record)
     rows = []
     for key, records in sorted(groups.items()):
-        case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay, percentile, gain = key
+        case, neuron, output, sizes, _, float_epochs, qat_epochs, lr, qat_lr, decay, percentile, gain, threshold = key
         records.sort(key=lambda r: r["seed"])
         snntorch = [r["snntorch_accuracy"] for r in records if "snntorch_accuracy" in r]
         snntorch_seeds = [str(r["seed"]) for r in records if "snntorch_accuracy" in r]
@@ -180,7 +192,8 @@ def table() -> None:
             case, sizes, neuron if neuron == output else f"{neuron}, {output} output",
             f"{float_epochs} + {qat_epochs} (lr {lr:g}, {qat_lr:g}" + (f"; weight decay {decay:g}" if decay else "")
             + (f"; scale at percentile {percentile:g}" if percentile != 100 else "")
-            + (f"; Izhikevich current x 2^{gain}" if gain else "") + ")",
+            + (f"; Izhikevich current x 2^{gain}" if gain else "")
+            + (f"; Izhikevich threshold {threshold:g}" if threshold else "") + ")",
             ", ".join(str(r["seed"]) for r in records), mean_std([r["float_accuracy"] for r in records]),
             "-" if not same_budget else mean_std(same_budget),
             mean_std([r["quant_accuracy"] for r in records]),
@@ -216,6 +229,8 @@ def main() -> None:
                    help="percentile of |w| that sets each layer's 4-bit scale (default: the data set's)")
     p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
                    help=gain_shift_help())
+    p.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
+                   help="v_th of the Izhikevich layers (default: the preset's)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -232,7 +247,8 @@ def main() -> None:
     try:  # before anything is written, so that a bad option fails at once with one line
         options = TrainOptions(**CASES[args.case], float_epochs=args.epochs, qat_epochs=args.qat_epochs,
                                weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
-                               izhikevich_gain_shift=args.izhikevich_gain_shift)
+                               izhikevich_gain_shift=args.izhikevich_gain_shift,
+                               izhikevich_threshold=args.izhikevich_threshold)
     except ValueError as error:
         parser.error(str(error))
     if args.threads:

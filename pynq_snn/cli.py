@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
     p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
                    help=gain_shift_help())
+    p.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
+                   help="v_th of every Izhikevich layer, in its model's units of v (default: the preset's, "
+                        "0.7 for normalized RS, 30 mV for standard)")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
@@ -259,7 +262,8 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         learn_params=args.learn_params, seed=args.seed, data_seed=args.data_seed, hidden=args.hidden,
         float_epochs=args.epochs, qat_epochs=args.qat_epochs, steps=args.steps, lr=args.lr, qat_lr=args.qat_lr,
         weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
-        izhikevich_gain_shift=args.izhikevich_gain_shift, batch_size=args.batch_size, beta=args.beta,
+        izhikevich_gain_shift=args.izhikevich_gain_shift, izhikevich_threshold=args.izhikevich_threshold,
+        batch_size=args.batch_size, beta=args.beta,
         threshold=args.threshold, spike_grad=args.spike_grad,
     )
 

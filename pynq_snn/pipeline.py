@@ -212,9 +212,11 @@ def _check_keys(value: Any, expected, where: str) -> dict:
 
 
 #: Settings added after checkpoint version 3, and the value that a checkpoint written before
-#: them trained with: no weight decay, the scale of the largest weight, the model's own current gain.
-LATER_OPTIONS = {"weight_decay": 0.0, "scale_percentile": 100.0, "izhikevich_gain_shift": 0}
-LATER_NETWORK = {"scale_percentile": 100.0, "izhikevich_gain_shift": 0}
+#: them trained with: no weight decay, the scale of the largest weight, the model's own current gain
+#: and its preset's threshold.
+LATER_OPTIONS = {"weight_decay": 0.0, "scale_percentile": 100.0, "izhikevich_gain_shift": 0,
+                 "izhikevich_threshold": None}
+LATER_NETWORK = {"scale_percentile": 100.0, "izhikevich_gain_shift": 0, "izhikevich_threshold": None}
 
 
 def _with_later(values: Any, later: dict) -> Any:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .neurons import NeuronKind, neuron_kind
-from .options import DataDefaults, TrainOptions, check_gain_shift, check_scale_percentile
+from .options import DataDefaults, TrainOptions, check_gain_shift, check_izhikevich_threshold, check_scale_percentile
 
 
 @dataclass
@@ -34,6 +34,8 @@ class NetworkConfig:
     ``izhikevich_gain_shift`` multiplies the current into every Izhikevich layer by
     ``2**izhikevich_gain_shift`` on top of its model's own gain (``NeuronKind.gain_shift``):
     a power of two, which folds into the weight scale on export and costs the IP nothing.
+    ``izhikevich_threshold`` replaces the preset's ``v_th`` in every Izhikevich layer (``None``:
+    the preset's).
     The defaults are ``pynq-snn train``'s (``training/options.py``).
     """
 
@@ -47,10 +49,12 @@ class NetworkConfig:
     learn_params: bool = TrainOptions.learn_params
     scale_percentile: float = 100.0
     izhikevich_gain_shift: int = 0
+    izhikevich_threshold: Optional[float] = None
 
     def __post_init__(self):
         check_scale_percentile(self.scale_percentile)
         check_gain_shift(self.izhikevich_gain_shift)
+        check_izhikevich_threshold(self.izhikevich_threshold)
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
         for name in (self.neuron, self.output_neuron or self.neuron):
@@ -65,7 +69,8 @@ class NetworkConfig:
         return cls(sizes=list(sizes), neuron=options.neuron, output_neuron=options.output_neuron,
                    preset=options.preset, learn_params=options.learn_params, beta=options.beta,
                    threshold=options.threshold, spike_grad=options.spike_grad,
-                   scale_percentile=options.scale_percentile, izhikevich_gain_shift=options.izhikevich_gain_shift)
+                   scale_percentile=options.scale_percentile, izhikevich_gain_shift=options.izhikevich_gain_shift,
+                   izhikevich_threshold=options.izhikevich_threshold)
 
     def layer_neurons(self) -> List[NeuronKind]:
         """The neuron model of each layer, first to last."""

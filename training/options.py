@@ -178,6 +178,15 @@ def scale_percentile_help() -> str:
             "100 is the largest weight)")
 
 
+def check_izhikevich_threshold(value: Optional[float]) -> None:
+    """Raise ValueError naming ``--izhikevich-threshold`` unless ``value`` is ``None`` (the preset's)
+    or a finite number > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"--izhikevich-threshold must be a finite number > 0, got {value!r}")
+
+
 def gain_shift_help() -> str:
     """``--izhikevich-gain-shift``'s help: what it does, its range and its default."""
     return ("the current into Izhikevich layers is 2**SHIFT times the model's, an integer in "
@@ -204,7 +213,9 @@ class TrainOptions:
     data set's own.
     ``lr`` is Adam's learning rate of the float warm-up; ``qat_lr`` the one QAT starts
     from and anneals to 0 by a cosine (``training/trainer.py``); both default to the data set's;
-    ``batch_size`` counts samples; ``threshold`` is in units of the synaptic current.
+    ``batch_size`` counts samples; ``threshold`` is the LIF threshold in units of the synaptic
+    current; ``izhikevich_threshold`` is every Izhikevich layer's ``v_th`` in its model's units
+    of ``v`` (``None``: the preset's, 0.7 for normalized RS).
     """
 
     data: str = "randman"
@@ -225,6 +236,7 @@ class TrainOptions:
     weight_decay: Optional[float] = None
     scale_percentile: Optional[float] = None
     izhikevich_gain_shift: int = 0
+    izhikevich_threshold: Optional[float] = None
     batch_size: int = 64
     beta: Optional[float] = None
     threshold: float = 1.0
@@ -237,6 +249,7 @@ class TrainOptions:
         if self.scale_percentile is not None:
             check_scale_percentile(self.scale_percentile)
         check_gain_shift(self.izhikevich_gain_shift)
+        check_izhikevich_threshold(self.izhikevich_threshold)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
     def resolved(self) -> "TrainOptions":

@@ -33,7 +33,7 @@ class NeuronKind:
             takes ``beta`` and ``threshold``.
         build: ``build(config, kind)``: the float neuron module of a layer, from a
             ``NetworkConfig`` (``beta``, ``threshold``, ``preset``, ``spike_grad``,
-            ``learn_params``).
+            ``learn_params``, ``izhikevich_threshold``).
     """
 
     name: str
@@ -64,7 +64,8 @@ def _lif(config, kind: NeuronKind) -> "nn.Module":
 def _izhikevich(config, kind: NeuronKind) -> "nn.Module":
     from .izhikevich import Izhikevich
 
-    return Izhikevich(kind.preset(config.preset), spike_grad=config.spike_grad, learn=config.learn_params)
+    return Izhikevich(kind.preset(config.preset), spike_grad=config.spike_grad,
+                      threshold=config.izhikevich_threshold, learn=config.learn_params)
 
 
 #: Every float neuron model by name. The standard model's current is 64 mV per unit
