@@ -125,6 +125,8 @@ def test_bad_arguments_are_one_line(capsys, argv, message):
     (["train", "--data", "digits", "--scale-percentile", "80"], "--scale-percentile must be a number in [90, 100], got 80.0"),
     (["train", "--data", "digits", "--izhikevich-gain-shift", "-9"],
      "--izhikevich-gain-shift must be an integer in [-8, 8], got -9"),
+    (["train", "--data", "digits", "--izhikevich-threshold", "-0.5"],
+     "--izhikevich-threshold must be a finite number > 0, got -0.5"),
     (["sweep", "--data", "digits", "--scale-percentile", "100.5"],
      "--scale-percentile must be a number in [90, 100], got 100.5"),
     (["convert", "ann.pt", "--steps", "0"], "argument --steps: must be an integer >= 1, got '0'"),

@@ -1,0 +1,78 @@
+"""The Izhikevich threshold (``--izhikevich-threshold``): it replaces the preset's ``v_th`` in every
+Izhikevich layer, float and 4-bit, leaves LIF layers alone, exports and runs bit-exact, checkpoints
+keep it, and a bad value is refused naming the flag."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pynq_snn.overlay.encoding import Encoding
+from pynq_snn.pipeline import load_checkpoint, save_checkpoint, train
+from pynq_snn.quant.export import to_artifact
+from pynq_snn.quant.network import QuantSpikingMLP
+from pynq_snn.training.neurons import NEURONS
+from pynq_snn.training.network import NetworkConfig, SpikingMLP
+from pynq_snn.training.options import TrainOptions
+from pynq_snn.verify import compare
+
+TINY = dict(data="digits", neuron="izh-norm", output_neuron="lif", hidden=[16], float_epochs=1, qat_epochs=1,
+            steps=4)
+
+
+@pytest.mark.parametrize("neuron, output", [("izh-norm", "lif"), ("izh", "izh"), ("lif", "lif")])
+def test_the_threshold_replaces_the_presets_in_izhikevich_layers_alone(neuron, output):
+    config = NetworkConfig(sizes=[6, 5, 3], neuron=neuron, output_neuron=output, izhikevich_threshold=0.45)
+    for kind, layer, quant in zip(config.layer_neurons(), SpikingMLP(config).layers, QuantSpikingMLP(config).layers):
+        if kind.presets:
+            assert float(layer.neuron.params.value("v_th")) == float(quant.neuron.params.value("v_th")) == 0.45
+        else:
+            assert float(layer.neuron.threshold) == config.threshold
+    default = SpikingMLP(NetworkConfig(sizes=[6, 5, 3], neuron="izh-norm", output_neuron="lif"))
+    assert float(default.layers[0].neuron.params.value("v_th")) == NEURONS["izh-norm"].preset("RS").v_th
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2 ** 16), threshold=st.floats(0.15, 1.5), neuron=st.sampled_from(["izh-norm", "izh"]))
+def test_a_network_with_another_threshold_exports_and_runs_bit_exact(seed, threshold, neuron):
+    """The artifact holds the threshold in state LSBs, ``round(v_th * 2**Q)``; the emulator runs it as
+    the quantized torch model runs the network, every raster and final state equal."""
+    if neuron == "izh":
+        threshold *= 40  # mV: the standard preset's spike is at 30
+    generator = torch.Generator().manual_seed(seed)
+    config = NetworkConfig(sizes=[30, 12, 4], neuron=neuron, output_neuron="lif", izhikevich_threshold=threshold)
+    model = QuantSpikingMLP(config)
+    with torch.no_grad():
+        for layer in model.layers:
+            layer.linear.weight.copy_(torch.randn(layer.linear.weight.shape, generator=generator) * 0.3)
+    artifact = to_artifact(model.eval(), Encoding("rate", 8).to_dict(), {})
+    hidden = artifact.layers[0]
+    assert hidden.params["threshold"] == math.floor(threshold * 2.0 ** (hidden.weight_shift + hidden.frac_bits) + 0.5)
+    spikes = (torch.rand(8, 20, 30, generator=generator) < 0.4).numpy().astype(np.uint8)
+    check = compare(model, artifact, spikes)
+    assert check.output_spike_mismatches == check.raster_mismatches == check.state_mismatches == 0
+
+
+def test_checkpoints_keep_the_threshold_and_read_older_ones_as_the_presets(tmp_path):
+    result = train(TrainOptions(seed=1, izhikevich_threshold=0.3, **TINY), progress=False)
+    path = tmp_path / "model.pt"
+    save_checkpoint(result, path)
+    loaded = load_checkpoint(path)
+    assert loaded.model.config.izhikevich_threshold == loaded.options.izhikevich_threshold == 0.3
+    assert float(loaded.model.layers[0].neuron.params.value("v_th")) == 0.3
+    payload = torch.load(path, weights_only=True)
+    del payload["network"]["izhikevich_threshold"], payload["options"]["izhikevich_threshold"]
+    torch.save(payload, path)
+    older = load_checkpoint(path)
+    assert older.model.config.izhikevich_threshold is None and older.options.izhikevich_threshold is None
+
+
+@pytest.mark.parametrize("value", [0, -0.5, float("nan"), float("inf"), True, "0.3"])
+def test_a_threshold_that_is_not_a_positive_number_is_refused_naming_the_flag(value):
+    message = r"--izhikevich-threshold must be a finite number > 0, got "
+    with pytest.raises(ValueError, match=message):
+        TrainOptions(izhikevich_threshold=value)
+    with pytest.raises(ValueError, match=message):
+        NetworkConfig(sizes=[3, 2], neuron="izh-norm", izhikevich_threshold=value)
