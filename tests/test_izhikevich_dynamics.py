@@ -68,3 +68,18 @@ def test_unknown_presets_are_refused():
         preset("izh-norm", "FS")
     with pytest.raises(ValueError, match="unknown Izhikevich model 'lif'"):
         preset("lif", "RS")
+
+
+@pytest.mark.parametrize("inhibition, fires", [(0.5, False), (1.0, False), (1.5, True), (3.0, True), (5.0, True)])
+def test_strong_inhibition_makes_normalized_rs_rebound(inhibition, fires):
+    """One explicit Euler step takes v to v + v**2 - 0.21*v (RS, u = 0, no input): above rest for
+    any v below -0.79, above the 0.7 threshold for any v below -1.32. So a neuron that one step
+    of inhibition pushes below -1.32 fires on the next step with no input at all; milder
+    inhibition does not (``bench/izhikevich_rebound.py`` counts such spikes in trained networks)."""
+    neuron = Izhikevich(preset("izh-norm", "RS"))
+    spk, v, u = neuron(torch.tensor([-inhibition], dtype=torch.float64))
+    assert not spk.item() and v.item() == pytest.approx(-inhibition)
+    spk, v, u = neuron(torch.zeros(1, dtype=torch.float64), v, u)
+    assert bool(spk.item()) is fires
+    if not fires:
+        assert v.item() > -inhibition  # lifted towards rest all the same
