@@ -207,7 +207,7 @@ def table() -> None:
             f"{max(r['peak_rss_mib'] for r in records):.0f}",
         ])
     print_table("Accuracy over training seeds (test split, mean ± std)",
-                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay, weight scale, gain",
+                ["data", "network", "neurons", "epochs (float + QAT), learning rates, weight decay, weight scale, gain, threshold",
                  "seeds", "float", "float, same budget", "4-bit QAT", "4-bit worst seed",
                  "emulator", "verify mismatches", "plain snnTorch (same budget)", "QAT / float epoch",
                  "QAT / snnTorch epoch", "peak memory (MiB)"], rows)
