@@ -31,10 +31,10 @@ import resource
 import statistics
 import sys
 import time
-from typing import Optional
 from collections import defaultdict
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch

@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
                    help=gain_shift_help())
     p.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
-                   help="v_th of every Izhikevich layer, in its model's units of v (default: the preset's, "
-                        "0.7 for normalized RS, 30 mV for standard)")
+                   help="v_th of every Izhikevich layer, in its model's units of v, > 0 and at most 8 times the "
+                        "preset's largest level (default: the preset's, 0.7 for normalized RS, 30 mV for standard)")
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

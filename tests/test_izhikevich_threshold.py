@@ -76,3 +76,17 @@ def test_a_threshold_that_is_not_a_positive_number_is_refused_naming_the_flag(va
         TrainOptions(izhikevich_threshold=value)
     with pytest.raises(ValueError, match=message):
         NetworkConfig(sizes=[3, 2], neuron="izh-norm", izhikevich_threshold=value)
+
+
+@pytest.mark.parametrize("neuron", ["izh-norm", "izh"])
+def test_a_threshold_beyond_the_presets_state_range_is_refused_and_the_limit_exports(neuron):
+    """At most 8 times the preset's largest level (0.7 for normalized RS, its 70 mV a0 for standard):
+    the range of v its 16-bit state holds. At the limit the level still fits the state, unsaturated."""
+    limit = 8 * NEURONS[neuron].preset("RS").scale
+    with pytest.raises(ValueError, match=rf"--izhikevich-threshold must be at most {limit:g} for {neuron} RS "
+                                         rf"\(8 times its largest level"):
+        NetworkConfig(sizes=[3, 2], neuron=neuron, izhikevich_threshold=limit * 1.01)
+    model = QuantSpikingMLP(NetworkConfig(sizes=[30, 4], neuron=neuron, izhikevich_threshold=limit))
+    layer = to_artifact(model.eval(), Encoding("rate", 8).to_dict(), {}).layers[0]
+    assert layer.params["threshold"] == math.floor(limit * 2.0 ** (layer.weight_shift + layer.frac_bits) + 0.5)
+    assert NetworkConfig(sizes=[3, 2], neuron="lif", izhikevich_threshold=limit * 2).izhikevich_threshold == limit * 2

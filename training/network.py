@@ -60,7 +60,8 @@ class NetworkConfig:
         for name in (self.neuron, self.output_neuron or self.neuron):
             kind = neuron_kind(name)
             if kind.presets:
-                kind.preset(self.preset)
+                check_izhikevich_threshold(self.izhikevich_threshold, kind.preset(self.preset).scale,
+                                           f"{name} {self.preset}")
         self.sizes = [int(n) for n in self.sizes]
 
     @classmethod
