@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional, Tuple
 
 from .data import DATASETS, DEFAULT_DATA_SEED, is_data_file
+from .neurons.presets import STATE_HEADROOM
 
 
 @dataclass(frozen=True)
@@ -182,15 +183,16 @@ def scale_percentile_help() -> str:
 def check_izhikevich_threshold(value: Optional[float], preset_scale: Optional[float] = None,
                                preset: str = "") -> None:
     """Raise ValueError naming ``--izhikevich-threshold`` unless ``value`` is ``None`` (the preset's)
-    or a finite number > 0, and with ``preset_scale`` (the preset's largest level) at most 8 times
-    that: the range of ``v`` the preset's 16-bit state holds (``overlay/CONTRACT.md``, the choice of F)."""
+    or a finite number > 0, and with ``preset_scale`` (the preset's largest level) at most
+    ``STATE_HEADROOM`` (8) times that: the range of ``v`` the preset's 16-bit state holds."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"--izhikevich-threshold must be a finite number > 0, got {value!r}")
-    if preset_scale is not None and value > 8 * preset_scale:
-        raise ValueError(f"--izhikevich-threshold must be at most {8 * preset_scale:g} for {preset} (8 times its "
-                         f"largest level, the range of v its 16-bit state holds), got {value!r}")
+    if preset_scale is not None and value > STATE_HEADROOM * preset_scale:
+        raise ValueError(f"--izhikevich-threshold must be at most {STATE_HEADROOM * preset_scale:g} for {preset} "
+                         f"({STATE_HEADROOM} times its largest level, the range of v its 16-bit state holds), "
+                         f"got {value!r}")
 
 
 def gain_shift_help() -> str:

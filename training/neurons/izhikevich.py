@@ -40,7 +40,7 @@ from torch import nn
 from ...overlay import formats
 from ...overlay.neurons.izhikevich import COEFFICIENTS
 from .lif import SpikeGrad, spike_function
-from .presets import IzhikevichParams
+from .presets import STATE_HEADROOM, IzhikevichParams
 
 
 #: Parameters that ``learn=True`` makes trainable (the rest stay fixed buffers).
@@ -72,7 +72,7 @@ class IzhikevichParameters(nn.Module):
         if name in COEFFICIENTS:
             one = 2.0 ** formats.COEF_FRAC_BITS
             return formats.COEF_MIN / one, formats.COEF_MAX / one
-        return -8 * self.scale, 8 * self.scale
+        return -STATE_HEADROOM * self.scale, STATE_HEADROOM * self.scale
 
     def value(self, name: str) -> torch.Tensor:
         """Parameter ``name``, clamped to its range (no gradient past the clamp)."""
@@ -148,7 +148,7 @@ class Izhikevich(SpikingNeuron):
             u = p["u_init"].expand_as(cur)
         v = torch.where(fired, p["c"], v)
         u = u + fired.to(u.dtype) * p["d"]
-        limit = 8 * scale
+        limit = STATE_HEADROOM * scale
         v_new = torch.clamp(v + p["a1"] * v * v + p["a2"] * v + p["a3"] * u + p["a0"] + cur, -limit, limit)
         u_new = torch.clamp(u + p["b1"] * v + p["b2"] * u + p["b3"], -limit, limit)
         return self.spike_grad((v_new - p["v_th"]) / scale), v_new, u_new

@@ -17,6 +17,12 @@ from dataclasses import asdict, dataclass
 from typing import Dict
 
 
+#: The IP's 16-bit state holds this many times a preset's largest level (``scale``): the threshold
+#: takes at most 2**12 of its 2**15 LSBs (``quant/fixed_point.py``). ``v`` and the levels stay within
+#: ``+-STATE_HEADROOM * scale``.
+STATE_HEADROOM = 8
+
+
 @dataclass(frozen=True)
 class IzhikevichParams:
     """Per-timestep coefficients (``a*``, ``b*``) and levels (``a0, b3, c, d, v_th, v_*``)."""
