@@ -31,7 +31,8 @@ import numpy as np
 
 from pynq_snn.overlay import formats
 from pynq_snn.overlay.artifact import Layer, load
-from pynq_snn.overlay.neurons import MODELS, izhikevich
+from pynq_snn.overlay.emulator import check_input, emulate_layers
+from pynq_snn.overlay.neurons import izhikevich
 from pynq_snn.training.data import DATASETS, encode_test_split, load_dataset
 from tables import print_table
 
@@ -48,35 +49,34 @@ def rebound_level(layer: Layer) -> float:
     return (-(1 + a2) - math.sqrt(disc)) / (2 * a1)
 
 
-def layer_rows(name: str, layers, spikes: np.ndarray):
-    """One row per Izhikevich layer of the chain ``layers`` driven by input spikes 0/1 [T, N, n_in]."""
-    rows = []
-    x = spikes.astype(np.float32)
-    for index, layer in enumerate(layers):
-        steps, n_samples, _ = x.shape
-        model = MODELS[layer.neuron]
-        one = 2.0 ** (layer.weight_shift + layer.frac_bits)
-        weights = layer.weights.T.astype(np.float32) * np.float32(2.0 ** layer.frac_bits)
-        drive = (x.reshape(-1, layer.n_in) @ weights).astype(np.int64).reshape(steps, n_samples, layer.n_out)
-        is_izhikevich = model is izhikevich.MODEL
-        level = rebound_level(layer) * one if is_izhikevich else -math.inf
-        state = model.initial_state(n_samples, layer)
-        out = np.empty(drive.shape, dtype=np.float32)
-        rebound = 0
-        for t in range(steps):
-            if is_izhikevich:
-                v, _, fired = state
-                entering = np.where(fired, layer.params["c"], v)
-            state, out[t] = model.step(state, drive[t], layer)
-            if is_izhikevich:
-                rebound += int((out[t].astype(bool) & (entering < level)).sum())
-        if is_izhikevich:
-            total = int(out.sum(dtype=np.float64))
-            p1, p50, p99 = np.percentile(drive / one, [1, 50, 99])
-            rows.append([name, index, f"{rebound_level(layer):.2f}", f"{total / out.size:.3f}",
-                         f"{rebound / total:.1%}" if total else "-", f"{p1:.2f} / {p50:.2f} / {p99:.2f}"])
-        x = out
-    return rows
+def rebound_row(name: str, index: int, layer: Layer, x: np.ndarray) -> list:
+    """The table's row for Izhikevich ``layer`` (the ``index``-th of its network) driven by its input
+    spikes 0/1 [T, N, n_in], stepped alone to see the membrane each spike enters its step with."""
+    steps, n_samples, _ = x.shape
+    one = 2.0 ** (layer.weight_shift + layer.frac_bits)
+    weights = layer.weights.T.astype(np.float32) * np.float32(2.0 ** layer.frac_bits)
+    drive = (x.reshape(-1, layer.n_in).astype(np.float32) @ weights).astype(np.int64).reshape(steps, n_samples, -1)
+    level = rebound_level(layer) * one
+    state = izhikevich.initial_state(n_samples, layer)
+    spikes = rebound = 0
+    for t in range(steps):
+        v, _, fired = state
+        entering = np.where(fired, layer.params["c"], v)
+        state, fired = izhikevich.step(state, drive[t], layer)
+        spikes += int(fired.sum())
+        rebound += int((fired & (entering < level)).sum())
+    p1, p50, p99 = np.percentile(drive / one, [1, 50, 99])
+    return [name, index, f"{rebound_level(layer):.2f}", f"{spikes / drive.size:.3f}",
+            f"{rebound / spikes:.1%}" if spikes else "-", f"{p1:.2f} / {p50:.2f} / {p99:.2f}"]
+
+
+def network_rows(name: str, layers, spikes: np.ndarray) -> list:
+    """One row per Izhikevich layer of the chain ``layers`` run by the emulator on input spikes 0/1
+    [T, N, n_in]: each layer's input is the input or the raster of the layer before it."""
+    rasters = emulate_layers(layers, spikes, record_rasters=True, record_output=False).rasters
+    inputs = (spikes,) + rasters[:-1]
+    return [rebound_row(name, index, layer, x) for index, (layer, x) in enumerate(zip(layers, inputs))
+            if layer.neuron == izhikevich.MODEL.name]
 
 
 def main() -> None:
@@ -89,9 +89,18 @@ def main() -> None:
         parser.error(f"--samples must be >= 1, got {args.samples}")
     dataset = load_dataset(args.data)
     spikes = encode_test_split(dataset, dataset.encoding, 0)[:, :args.samples]
-    rows = []
-    for path in args.artifacts:
-        rows += layer_rows(path.name, load(path).layers, spikes)
+    artifacts = []
+    for path in args.artifacts:  # every file read and checked before any runs
+        try:
+            artifact = load(path)  # its errors name the file
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
+        try:
+            check_input(artifact, spikes)
+        except ValueError as error:
+            parser.error(f"{path} on {args.data}: {error}")
+        artifacts.append((path.name, artifact))
+    rows = [row for name, artifact in artifacts for row in network_rows(name, artifact.layers, spikes)]
     print_table(f"Rebound spikes of Izhikevich layers ({args.data}, {spikes.shape[1]} test samples)",
                 ["artifact", "layer", "v_r", "spike rate", "rebound share of spikes", "drive p1 / p50 / p99"], rows)
 
