@@ -214,7 +214,8 @@ def table() -> None:
 
 
 def main() -> None:
-    from pynq_snn.training.options import TrainOptions, gain_shift_help
+    from pynq_snn.training.options import (TrainOptions, check_izhikevich_threshold_fits, gain_shift_help,
+                                           izhikevich_threshold_help)
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -230,7 +231,7 @@ def main() -> None:
     p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
                    help=gain_shift_help())
     p.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
-                   help="v_th of the Izhikevich layers (default: the preset's)")
+                   help=izhikevich_threshold_help())
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads (default: torch's, one per core; on a shared machine 1 is much faster)")
     p.add_argument("--snntorch", action=argparse.BooleanOptionalAction, default=None,
@@ -249,6 +250,8 @@ def main() -> None:
                                weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
                                izhikevich_gain_shift=args.izhikevich_gain_shift,
                                izhikevich_threshold=args.izhikevich_threshold)
+        check_izhikevich_threshold_fits(options.izhikevich_threshold,
+                                        [options.neuron, options.output_neuron or options.neuron], [options.preset])
     except ValueError as error:
         parser.error(str(error))
     if args.threads:

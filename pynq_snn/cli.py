@@ -26,7 +26,8 @@ from .extras import missing_extra
 from .training.neurons import NEURONS
 from .training.data import DATASETS, DEFAULT_DATA_SEED, ENCODINGS, is_data_file
 from .training.data.digits import STEPS as DIGITS_STEPS
-from .training.options import TrainOptions, gain_shift_help, per_data_set, scale_percentile_help, weight_decay_help
+from .training.options import (TrainOptions, gain_shift_help, izhikevich_threshold_help, per_data_set,
+                               scale_percentile_help, weight_decay_help)
 
 #: Exit status for bad input (usage, files, capacity) and for a failed verification.
 EXIT_ERROR = 2
@@ -148,8 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift, metavar="SHIFT",
                    help=gain_shift_help())
     p.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
-                   help="v_th of every Izhikevich layer, in its model's units of v, > 0 and at most 8 times the "
-                        "preset's largest level (default: the preset's, 0.7 for normalized RS, 30 mV for standard)")
+                   help=izhikevich_threshold_help())
     p.add_argument("--out", required=True, help="checkpoint file to write (e.g. model.pt)")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

@@ -21,7 +21,8 @@ from .host.energy import PRESETS
 from .overlay.core_build import DEFAULT_BUILD
 from .training.data import DATASETS, DEFAULT_DATA_SEED
 from .training.neurons import NEURONS
-from .training.options import TrainOptions, per_data_set, scale_percentile_help, weight_decay_help
+from .training.options import (TrainOptions, gain_shift_help, izhikevich_threshold_help, per_data_set,
+                               scale_percentile_help, weight_decay_help)
 from .training.sweep.spec import dimension_help
 from .training.sweep.space import PARSERS, flag
 
@@ -96,6 +97,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           help=f"QAT learning rate (default: {per_data_set(lambda d: f'{d.qat_lr:g}')})")
     training.add_argument("--weight-decay", type=float, default=None, help=weight_decay_help())
     training.add_argument("--scale-percentile", type=float, default=None, help=scale_percentile_help())
+    training.add_argument("--izhikevich-gain-shift", type=int, default=TrainOptions.izhikevich_gain_shift,
+                          metavar="SHIFT", help=gain_shift_help())
+    training.add_argument("--izhikevich-threshold", type=float, default=None, metavar="V_TH",
+                          help=izhikevich_threshold_help())
     results = p.add_argument_group("results")
     results.add_argument("--report", action="store_true",
                          help="train nothing: print the study's Pareto front and write its figure (--plot)")
@@ -178,6 +183,7 @@ def _run(args: argparse.Namespace, storage: str) -> Tuple[dict, List[str]]:
         energy_preset=args.energy_preset, output_neuron=args.output_neuron, validation_fraction=args.validation,
         train_samples=args.train_samples, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
         weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
+        izhikevich_gain_shift=args.izhikevich_gain_shift, izhikevich_threshold=args.izhikevich_threshold,
     )
     outcome = run_sweep(spec, storage, args.study, args.trials, args.workers, args.heartbeat, progress=not args.quiet,
                         device=device)

@@ -129,6 +129,10 @@ def test_bad_arguments_are_one_line(capsys, argv, message):
      "--izhikevich-threshold must be a finite number > 0, got -0.5"),
     (["sweep", "--data", "digits", "--scale-percentile", "100.5"],
      "--scale-percentile must be a number in [90, 100], got 100.5"),
+    (["sweep", "--data", "digits", "--izhikevich-gain-shift", "9"],
+     "--izhikevich-gain-shift must be an integer in [-8, 8], got 9"),
+    (["sweep", "--data", "digits", "--neuron", "izh-norm", "--izhikevich-threshold", "6"],
+     "--izhikevich-threshold must be at most 5.6 for izh-norm RS"),
     (["convert", "ann.pt", "--steps", "0"], "argument --steps: must be an integer >= 1, got '0'"),
     (["convert", "ann.pt", "--steps", "4", "--finetune-epochs", "-1"], "argument --finetune-epochs: must be an"),
 ])

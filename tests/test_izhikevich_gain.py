@@ -94,3 +94,18 @@ def test_every_data_set_keeps_the_models_gain_by_default_and_lif_layers_ignore_t
     assert [layer.gain_shift for layer in SpikingMLP(config).layers] == [NEURONS["izh-norm"].gain_shift - 2, 0]
     lif = NetworkConfig(sizes=[6, 5, 3], izhikevich_gain_shift=-2)
     assert [layer.gain_shift for layer in SpikingMLP(lif).layers] == [0, 0]
+
+
+def test_a_sweep_trains_at_its_shift_and_keeps_it_in_its_study():
+    pytest.importorskip("optuna")
+    from pynq_snn.training.sweep.spec import SweepSpec, build_spec
+
+    tiny = {"layers": "1", "width": "16:32", "steps": "4", "neuron": "izh-norm", "epochs": "1", "qat_epochs": "1"}
+    spec = build_spec("digits", tiny, output_neuron="lif", izhikevich_gain_shift=-2)
+    assert spec.base_options().resolved().izhikevich_gain_shift == -2
+    assert SweepSpec.from_dict(spec.to_dict()).izhikevich_gain_shift == -2
+    old = spec.to_dict()
+    del old["izhikevich_gain_shift"]  # a study made before the setting existed
+    assert SweepSpec.from_dict(old).base_options().resolved().izhikevich_gain_shift == 0
+    with pytest.raises(ValueError, match=r"--izhikevich-gain-shift must be an integer in \[-8, 8\], got 9"):
+        build_spec("digits", tiny, izhikevich_gain_shift=9)

@@ -90,3 +90,38 @@ def test_a_threshold_beyond_the_presets_state_range_is_refused_and_the_limit_exp
     layer = to_artifact(model.eval(), Encoding("rate", 8).to_dict(), {}).layers[0]
     assert layer.params["threshold"] == math.floor(limit * 2.0 ** (layer.weight_shift + layer.frac_bits) + 0.5)
     assert NetworkConfig(sizes=[3, 2], neuron="lif", izhikevich_threshold=limit * 2).izhikevich_threshold == limit * 2
+
+
+def test_a_sweep_trains_every_trial_at_its_threshold_and_keeps_it_in_its_study(monkeypatch):
+    pytest.importorskip("optuna")
+    from pynq_snn.training.sweep import trial
+    from pynq_snn.training.sweep.space import TrialConfig
+    from pynq_snn.training.sweep.spec import SweepSpec, build_spec
+
+    tiny = {"layers": "1", "width": "16:32", "steps": "4", "neuron": "izh-norm", "epochs": "1", "qat_epochs": "1"}
+    spec = build_spec("digits", tiny, output_neuron="lif", izhikevich_threshold=0.45, train_samples=50)
+    assert SweepSpec.from_dict(spec.to_dict()).izhikevich_threshold == 0.45
+    old = spec.to_dict()
+    del old["izhikevich_threshold"]  # a study made before the setting existed
+    assert SweepSpec.from_dict(old).base_options().resolved().izhikevich_threshold is None
+    networks = []
+    real_from_options = trial.NetworkConfig.from_options
+    monkeypatch.setattr(trial.NetworkConfig, "from_options",
+                        lambda *a, **k: networks.append(real_from_options(*a, **k)) or networks[-1])
+    trial.run_trial(TrialConfig(spec.base_options().resolved()), spec, meta={})
+    assert [network.izhikevich_threshold for network in networks] == [0.45]
+
+
+def test_a_sweep_refuses_a_threshold_beyond_a_drawable_presets_state_range():
+    """RS holds v up to 5.6 (8 x 0.7) and IB up to 8 (8 x 1.0): 6 fits IB alone, so a space that
+    can draw RS is refused, naming the preset, and one that draws IB alone is not."""
+    pytest.importorskip("optuna")
+    from pynq_snn.training.sweep.spec import build_spec
+
+    space = {"layers": "1", "width": "16:32", "neuron": "izh-norm", "preset": "IB,RS"}
+    with pytest.raises(ValueError, match=r"--izhikevich-threshold must be at most 5.6 for izh-norm RS"):
+        build_spec("digits", space, izhikevich_threshold=6.0)
+    assert build_spec("digits", {**space, "preset": "IB"}, izhikevich_threshold=6.0).izhikevich_threshold == 6.0
+    lif_hidden = {"layers": "1", "width": "16:32", "neuron": "lif", "preset": "RS"}
+    with pytest.raises(ValueError, match=r"at most 5.6 for izh-norm RS"):
+        build_spec("digits", lif_hidden, output_neuron="izh-norm", izhikevich_threshold=6.0)

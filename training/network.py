@@ -19,7 +19,8 @@ import torch
 from torch import nn
 
 from .neurons import NeuronKind, neuron_kind
-from .options import DataDefaults, TrainOptions, check_gain_shift, check_izhikevich_threshold, check_scale_percentile
+from .options import (DataDefaults, TrainOptions, check_gain_shift, check_izhikevich_threshold,
+                      check_izhikevich_threshold_fits, check_scale_percentile)
 
 
 @dataclass
@@ -58,10 +59,11 @@ class NetworkConfig:
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
         for name in (self.neuron, self.output_neuron or self.neuron):
-            kind = neuron_kind(name)
+            kind = neuron_kind(name)  # an unknown model, or preset of an Izhikevich one, fails here
             if kind.presets:
-                check_izhikevich_threshold(self.izhikevich_threshold, kind.preset(self.preset).scale,
-                                           f"{name} {self.preset}")
+                kind.preset(self.preset)
+        check_izhikevich_threshold_fits(self.izhikevich_threshold, [self.neuron, self.output_neuron or self.neuron],
+                                        [self.preset])
         self.sizes = [int(n) for n in self.sizes]
 
     @classmethod

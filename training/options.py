@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterable, List, Optional, Tuple
 
 from .data import DATASETS, DEFAULT_DATA_SEED, is_data_file
+from .neurons import NEURONS
 from .neurons.presets import STATE_HEADROOM
 
 
@@ -195,11 +196,27 @@ def check_izhikevich_threshold(value: Optional[float], preset_scale: Optional[fl
                          f"got {value!r}")
 
 
+def check_izhikevich_threshold_fits(value: Optional[float], models: Iterable[str], presets: Iterable[str]) -> None:
+    """:func:`check_izhikevich_threshold` against every preset of ``presets`` that an Izhikevich
+    model of ``models`` has (names it does not know are left to the checks that own them)."""
+    presets = list(presets)
+    for model in dict.fromkeys(models):
+        kind = NEURONS.get(model)
+        for name in (p for p in presets if kind is not None and p in kind.presets):
+            check_izhikevich_threshold(value, kind.presets[name].scale, f"{model} {name}")
+
+
 def gain_shift_help() -> str:
     """``--izhikevich-gain-shift``'s help: what it does, its range and its default."""
     return ("the current into Izhikevich layers is 2**SHIFT times the model's, an integer in "
             f"[-{GAIN_SHIFT_LIMIT}, {GAIN_SHIFT_LIMIT}]; folds into the weight scale on export "
             f"(default {TrainOptions.izhikevich_gain_shift})")
+
+
+def izhikevich_threshold_help() -> str:
+    """``--izhikevich-threshold``'s help: what it sets, its range and its default."""
+    return (f"v_th of every Izhikevich layer, in its model's units of v, > 0 and at most {STATE_HEADROOM} times the "
+            "preset's largest level (default: the preset's, 0.7 for normalized RS, 30 mV for standard)")
 
 
 def defaults_for(data: str) -> DataDefaults:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ...overlay.core_build import DEFAULT_BUILD
 from ..data import DEFAULT_DATA_SEED
-from ..options import DEFAULTS, TrainOptions
+from ..options import DEFAULTS, TrainOptions, check_izhikevich_threshold_fits
 from .data import SweepData, sweep_data
 from .limits import ChipLimits
 from .objectives import Objective, objectives
@@ -71,7 +71,8 @@ class SweepSpec:
         output_neuron: the output layer's neuron model (``None``: the hidden layers').
         validation_fraction: the share of the training split held out for the objectives.
         train_samples: at most this many samples to fit on (``None``: all).
-        batch_size, lr, qat_lr, weight_decay, scale_percentile: as ``pynq-snn train``'s.
+        batch_size, lr, qat_lr, weight_decay, scale_percentile, izhikevich_gain_shift,
+        izhikevich_threshold: as ``pynq-snn train``'s, the same in every trial.
     """
 
     data: str
@@ -88,6 +89,8 @@ class SweepSpec:
     qat_lr: Optional[float] = None
     weight_decay: Optional[float] = None
     scale_percentile: Optional[float] = None
+    izhikevich_gain_shift: int = TrainOptions.izhikevich_gain_shift
+    izhikevich_threshold: Optional[float] = None
 
     def __post_init__(self) -> None:
         self.base_options()  # TrainOptions checks the training settings, naming their flags
@@ -101,7 +104,8 @@ class SweepSpec:
         return TrainOptions(
             data=self.data, output_neuron=self.output_neuron, seed=self.seed, data_seed=self.data_seed,
             batch_size=self.batch_size, lr=self.lr, qat_lr=self.qat_lr, weight_decay=self.weight_decay,
-            scale_percentile=self.scale_percentile,
+            scale_percentile=self.scale_percentile, izhikevich_gain_shift=self.izhikevich_gain_shift,
+            izhikevich_threshold=self.izhikevich_threshold,
         )
 
     def data_for(self, config: Optional[TrialConfig] = None) -> SweepData:
@@ -158,6 +162,8 @@ def build_spec(data: str, texts: Mapping[str, Optional[str]], **settings: Any) -
     chosen = {name: text for name, text in texts.items() if text is not None}
     space = SearchSpace.parse({**default_texts(data, facts.encoding.steps), **chosen}, build.lanes)
     space.check(probe.output_neuron, facts.encoding.kind == "rate")
+    models = [*space.neuron.options, *([probe.output_neuron] if probe.output_neuron else [])]
+    check_izhikevich_threshold_fits(probe.izhikevich_threshold, models, space.preset.options)
     layers, width = space.smallest()
     sizes = [facts.n_inputs, *[width] * layers, facts.n_classes]
     violations = limits.violations(sizes, space.steps.low)
