@@ -125,3 +125,28 @@ def test_a_sweep_refuses_a_threshold_beyond_a_drawable_presets_state_range():
     lif_hidden = {"layers": "1", "width": "16:32", "neuron": "lif", "preset": "RS"}
     with pytest.raises(ValueError, match=r"at most 5.6 for izh-norm RS"):
         build_spec("digits", lif_hidden, output_neuron="izh-norm", izhikevich_threshold=6.0)
+
+
+@pytest.mark.parametrize("data, neuron, output, preset, expected", [
+    ("fashion-mnist", "izh-norm", "lif", "RS", 0.3),
+    ("mnist", "izh-norm", None, "RS", 0.3),
+    ("fashion-mnist", "lif", "izh-norm", "RS", 0.3),
+    ("fashion-mnist", "izh-norm", "lif", "IB", None),  # measured for RS alone
+    ("fashion-mnist", "izh", "lif", "RS", None),  # the standard model's v is in mV
+    ("fashion-mnist", "izh-norm", "izh", "RS", None),  # one threshold cannot suit both models
+    ("fashion-mnist", "lif", "lif", "RS", None),
+    ("digits", "izh-norm", "lif", "RS", None),
+])
+def test_the_images_default_threshold_is_normalized_rss_own(data, neuron, output, preset, expected):
+    """On the 28x28 images a network whose Izhikevich layers are all normalized RS defaults to
+    v_th 0.3 (README, "Accuracy over training seeds"); every other network keeps its preset's, and a
+    threshold given explicitly always wins."""
+    options = TrainOptions(data=data, neuron=neuron, output_neuron=output, preset=preset)
+    assert options.resolved().izhikevich_threshold == expected
+    assert TrainOptions(data=data, neuron=neuron, output_neuron=output, preset=preset,
+                        izhikevich_threshold=0.5).resolved().izhikevich_threshold == 0.5
+    config = NetworkConfig.from_options(options.resolved(), [6, 5, 3])
+    for kind, layer in zip(config.layer_neurons(), SpikingMLP(config).layers):
+        if kind.presets:
+            v_th = kind.preset(preset).v_th if expected is None else expected
+            assert float(layer.neuron.params.value("v_th")) == pytest.approx(v_th)
