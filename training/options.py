@@ -108,9 +108,8 @@ class DataDefaults:
 #: +- 0.25%, 0.69 points under 4-bit LIF, hence these defaults. Threshold 0.3 fits the training split
 #: 2 points better in the float warm-up (it stalls near 85% at 0.7), and decay and the finer scale
 #: carry it through QAT. The threshold is measured for normalized RS alone, so other presets and the
-#: standard model keep their own.
-#: At gain 1 the normalized RS layer fires in 43% of its
-#: steps from nn.Linear's initial weights and its float warm-up stalls near 85% training accuracy;
+#: standard model keep their own. At gain 1 the normalized RS layer fires in 43% of its steps from
+#: nn.Linear's initial weights and its float warm-up stalls near 85% training accuracy;
 #: a pilot (3 float + 3 QAT epochs on 15,000 training images, 5,000 held out validating, seed 0)
 #: reached 4-bit 83.6% at gain 1, 84.9% at 2**-1, 85.9% at 2**-2 and 2**-3 (firing 43%, 19%, 11%,
 #: 8%); half the learning rate instead 84.0%; the IB preset 84.3%, CH 83.7%, fast_sigmoid 82.9%,
