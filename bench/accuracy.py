@@ -250,8 +250,7 @@ def main() -> None:
                                weight_decay=args.weight_decay, scale_percentile=args.scale_percentile,
                                izhikevich_gain_shift=args.izhikevich_gain_shift,
                                izhikevich_threshold=args.izhikevich_threshold)
-        check_izhikevich_threshold_fits(options.izhikevich_threshold,
-                                        [options.neuron, options.output_neuron or options.neuron], [options.preset])
+        check_izhikevich_threshold_fits(options.izhikevich_threshold, options.neuron_models(), [options.preset])
     except ValueError as error:
         parser.error(str(error))
     if args.threads:

@@ -58,12 +58,12 @@ class NetworkConfig:
         check_izhikevich_threshold(self.izhikevich_threshold)
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise ValueError(f"sizes must be at least [inputs, outputs], all >= 1; got {self.sizes}")
-        for name in (self.neuron, self.output_neuron or self.neuron):
+        models = [self.neuron, self.output_neuron or self.neuron]
+        for name in models:
             kind = neuron_kind(name)  # an unknown model, or preset of an Izhikevich one, fails here
             if kind.presets:
                 kind.preset(self.preset)
-        check_izhikevich_threshold_fits(self.izhikevich_threshold, [self.neuron, self.output_neuron or self.neuron],
-                                        [self.preset])
+        check_izhikevich_threshold_fits(self.izhikevich_threshold, models, [self.preset])
         self.sizes = [int(n) for n in self.sizes]
 
     @classmethod

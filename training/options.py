@@ -301,6 +301,10 @@ class TrainOptions:
         check_izhikevich_threshold(self.izhikevich_threshold)
         check_int_at_least(self.batch_size, 1, "--batch-size")
 
+    def neuron_models(self) -> List[str]:
+        """The hidden layers' neuron model, then the output layer's."""
+        return [self.neuron, self.output_neuron or self.neuron]
+
     def resolved(self) -> "TrainOptions":
         """A copy with every ``None`` replaced by the data set's default."""
         defaults = defaults_for(self.data)
@@ -319,6 +323,5 @@ class TrainOptions:
         values["weight_decay"] = weight_decay if self.weight_decay is None else self.weight_decay
         values["scale_percentile"] = scale_percentile if self.scale_percentile is None else self.scale_percentile
         if self.izhikevich_threshold is None:
-            values["izhikevich_threshold"] = defaults.izhikevich_threshold_for(
-                [self.neuron, self.output_neuron or self.neuron], self.preset)
+            values["izhikevich_threshold"] = defaults.izhikevich_threshold_for(self.neuron_models(), self.preset)
         return TrainOptions(**values)
